@@ -1,0 +1,4 @@
+export * from './envelope';
+export * from './topics';
+export * from './integration-event';
+export * from './intake.events';

@@ -1,0 +1,3 @@
+/** Dependency-injection tokens of this library's ports. */
+export const EVENT_STORE = Symbol('EventStore');
+export const CHECKPOINT_STORE = Symbol('CheckpointStore');

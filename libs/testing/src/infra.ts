@@ -1,0 +1,45 @@
+/**
+ * Integration specs talk to real servers. On a developer machine without a server they skip
+ * with a printed reason; when REQUIRE_INFRA names the server (CI: REQUIRE_INFRA=kafka,mongodb)
+ * a missing server is a failure, never a skip.
+ */
+export type InfraName = 'kafka' | 'mongodb' | 'kurrentdb';
+
+export const InfraVariables: Record<InfraName, string> = {
+  kafka: 'KAFKA_BROKERS',
+  mongodb: 'MONGODB_URI',
+  kurrentdb: 'KURRENTDB_URL',
+};
+
+export const requiredInfra = (): InfraName[] =>
+  (process.env.REQUIRE_INFRA ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name): name is InfraName => name in InfraVariables);
+
+export const infraUrl = (name: InfraName): string | undefined => process.env[InfraVariables[name]] || undefined;
+
+/**
+ * `describe` that runs when the server's variable is set (jest's global setup sets it when a
+ * local server answers on its default port), fails when the server is required, and
+ * otherwise skips saying why.
+ */
+export const describeWithInfra = (name: InfraName, title: string, body: (url: string) => void): void => {
+  const url = infraUrl(name);
+  if (url) {
+    describe(title, () => body(url));
+    return;
+  }
+  const variable = InfraVariables[name];
+  if (requiredInfra().includes(name)) {
+    describe(title, () => {
+      it(`needs ${name}: REQUIRE_INFRA names it but ${variable} is not set and no local server answered`, () => {
+        throw new Error(`${name} is required (REQUIRE_INFRA=${process.env.REQUIRE_INFRA}) but unreachable; start it with infra/local/`);
+      });
+    });
+    return;
+  }
+  // eslint-disable-next-line no-console
+  console.warn(`[skip] ${title}: ${variable} is not set and no local ${name} answered (see infra/local/README.md)`);
+  describe.skip(title, () => body(''));
+};
