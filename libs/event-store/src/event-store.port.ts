@@ -10,9 +10,13 @@ import { LogPosition, NewEvent, StoredEvent } from '@oriental/contracts';
 export type ExpectedRevision = 'no_stream' | 'stream_exists' | 'any' | number;
 
 export interface AppendResult {
-  /** Revision of the stream's last event after the append: the next expected revision. */
+  /**
+   * Revision of the stream's last event after the append: the next expected revision. For an
+   * idempotent retry, the revision of the batch's last event, i.e. what the first append
+   * answered: a retrier that appends again with it still meets any writer that came between.
+   */
   nextExpectedRevision: number;
-  /** Global position of the last event appended (or already stored). */
+  /** Global position of the batch's last event (appended now, or already stored). */
   position: LogPosition;
 }
 
@@ -62,10 +66,12 @@ export interface ComponentHealth {
 export interface EventStore {
   readonly kind: string;
   /**
-   * Appends atomically. Throws `StreamRevisionConflict` when `expectedRevision` does not hold.
-   * Appending events whose ids are already stored in the stream is a no-op that answers the
-   * stream's current state (as KurrentDB's idempotent writes do), so a retried command cannot
-   * duplicate its events.
+   * Appends atomically; `events` must not be empty. Throws `StreamRevisionConflict` when
+   * `expectedRevision` does not hold. Appending events whose ids are all already stored in the
+   * stream is a no-op that answers what the first append answered (as KurrentDB's idempotent
+   * writes do), so a retried command cannot duplicate its events; when only some of them are
+   * stored it throws `StreamRevisionConflict` (KurrentDB reports such a partial duplicate as a
+   * wrong expected version). Throws `InvalidEventError` (nothing written) for an invalid envelope.
    */
   appendToStream(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
   /** The stream's events in revision order; an empty list when it does not exist. */

@@ -13,6 +13,8 @@ import { SqliteDocumentFile } from './sqlite-document-file';
 export interface EmbeddedReadStoreOptions {
   /** SQLite file the documents are written through to; none (or ':memory:'): memory only. */
   file?: string;
+  /** How long opening waits for another process to release the file; 5 s unless told. */
+  lockTimeoutMs?: number;
 }
 
 /**
@@ -55,7 +57,7 @@ export class EmbeddedReadStore implements ReadStore {
 
   static open(options: EmbeddedReadStoreOptions = {}): EmbeddedReadStore {
     const persistent = options.file !== undefined && options.file !== ':memory:';
-    const store = new EmbeddedReadStore(persistent ? new SqliteDocumentFile(options.file!) : undefined);
+    const store = new EmbeddedReadStore(persistent ? new SqliteDocumentFile(options.file!, options.lockTimeoutMs) : undefined);
     store.load();
     return store;
   }
@@ -120,6 +122,7 @@ class EmbeddedCollection<T extends object> implements DocumentCollection<T> {
 
   async get(id: string): Promise<VersionedDocument<T> | null> {
     this.assertOpen();
+    assertDocumentId(id);
     const stored = this.documents.get(id);
     return stored ? this.copy(id, stored) : null;
   }
@@ -148,6 +151,7 @@ class EmbeddedCollection<T extends object> implements DocumentCollection<T> {
 
   async delete(id: string): Promise<void> {
     this.assertOpen();
+    assertDocumentId(id);
     if (!this.documents.has(id)) return;
     this.file?.delete(this.name, id);
     this.documents.delete(id);

@@ -23,13 +23,23 @@ export class SqliteDocumentFile {
   private readonly deleteRow: Database.Statement<[string, string]>;
   private readonly deleteCollection: Database.Statement<[string]>;
 
-  constructor(readonly file: string) {
+  /** `lockTimeoutMs`: how long to wait for a previous owner of the file to let go. */
+  constructor(
+    readonly file: string,
+    lockTimeoutMs = 5_000,
+  ) {
     mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
+    this.db = new Database(file, { timeout: lockTimeoutMs });
     // One process owns the file: an exclusive lock makes a second `npm start` on the same
     // file fail at boot instead of both writing from their own, diverging, memory.
     this.db.pragma('locking_mode = EXCLUSIVE');
-    this.db.pragma('journal_mode = WAL');
+    try {
+      this.db.pragma('journal_mode = WAL');
+    } catch (error) {
+      this.db.close();
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;
+      throw new Error(`${file} is held by another process: one process owns an embedded read store`, { cause: error });
+    }
     // NORMAL in WAL mode survives a process crash; a power loss may roll back the last
     // commits, but a document and its checkpoint roll back together, so the projection
     // re-applies those events from the event store.

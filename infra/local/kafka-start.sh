@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Starts a single-node Apache Kafka 4.x broker (KRaft, broker+controller in one JVM) in the
+# background, installing it first if needed, and waits until it serves metadata requests.
+# Idempotent: when it already runs and answers, it only prints the address.
+#   KAFKA_PORT             PLAINTEXT listener, default 9092 (controller: KAFKA_CONTROLLER_PORT, default KAFKA_PORT+1)
+#   KAFKA_START_TIMEOUT    seconds to wait for the broker, default 90
+#   KAFKA_HEAP_OPTS        default "-Xms256m -Xmx512m"
+#   INFRA_HOME             default ~/.cache/oriental-infra (jars, config, data, log, pid under kafka/)
+# Prints KAFKA_BROKERS=127.0.0.1:<port> on stdout at the end.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+LOG_PREFIX=kafka-start
+# shellcheck source=_lib.sh
+. "$HERE/_lib.sh"
+
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
+KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+HOST=127.0.0.1
+BOOTSTRAP="$HOST:$KAFKA_PORT"
+
+KAFKA_HOME="$INFRA_HOME/kafka"
+LIBS="$KAFKA_HOME/libs"
+CONF="$KAFKA_HOME/config"
+DATA="$KAFKA_HOME/data"
+LOGFILE="$KAFKA_HOME/kafka.log"
+PIDFILE="$KAFKA_HOME/kafka.pid"
+PROPS="$CONF/server.properties"
+# Marks our broker's command line (pid recycling guard, and the stop script's check).
+NEEDLE="$PROPS"
+
+# kafka_tool <main class> <args...>: run a Kafka CLI class from the installed jars, quiet logging.
+kafka_tool() {
+  java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$CONF/tools-log4j2.properties" -cp "$LIBS/*" "$@"
+}
+
+# broker_answers: a real Admin round trip (list topics), bounded in time.
+broker_answers() {
+  port_open "$HOST" "$KAFKA_PORT" || return 1
+  timeout 30 java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -Dlog4j2.configurationFile="$CONF/tools-log4j2.properties" -cp "$LIBS/*" \
+    org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" \
+    --command-config "$CONF/probe.properties" --list >/dev/null 2>&1
+}
+
+print_result() {
+  log "Kafka is up on $BOOTSTRAP (pid $(cat "$PIDFILE" 2>/dev/null || echo '?'), log $LOGFILE)"
+  echo "KAFKA_BROKERS=$BOOTSTRAP"
+}
+
+bash "$HERE/kafka-install.sh"
+ensure_cmd java openjdk-17-jre-headless
+mkdir -p "$CONF" "$DATA"
+
+write_config() {
+  cat >"$PROPS.tmp" <<EOF
+# Written by infra/local/kafka-start.sh: a single-node KRaft broker for local and CI tests.
+node.id=1
+process.roles=broker,controller
+controller.quorum.voters=1@$HOST:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+log.dirs=$DATA/kraft-combined-logs
+
+# single node: every internal topic with replication factor 1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=10
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+default.replication.factor=1
+min.insync.replicas=1
+
+# test-friendly behaviour
+auto.create.topics.enable=true
+delete.topic.enable=true
+num.partitions=3
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=4
+num.recovery.threads.per.data.dir=1
+log.retention.hours=24
+log.segment.bytes=67108864
+EOF
+  mv -f "$PROPS.tmp" "$PROPS"
+
+  cat >"$CONF/log4j2.properties" <<'EOF'
+# Broker logging: to stdout, which kafka-start.sh sends to kafka.log.
+status = warn
+appender.out.type = Console
+appender.out.name = STDOUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.out.ref = STDOUT
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+logger.statechange.name = state.change.logger
+logger.statechange.level = WARN
+logger.authorizer.name = kafka.authorizer.logger
+logger.authorizer.level = WARN
+EOF
+
+  cat >"$CONF/tools-log4j2.properties" <<'EOF'
+# CLI tools (probe, format): warnings only, to stderr.
+status = error
+appender.err.type = Console
+appender.err.name = STDERR
+appender.err.target = SYSTEM_ERR
+appender.err.layout.type = PatternLayout
+appender.err.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = WARN
+rootLogger.appenderRef.err.ref = STDERR
+EOF
+
+  cat >"$CONF/probe.properties" <<'EOF'
+request.timeout.ms=5000
+default.api.timeout.ms=10000
+socket.connection.setup.timeout.ms=2000
+socket.connection.setup.timeout.max.ms=3000
+reconnect.backoff.max.ms=1000
+EOF
+}
+
+# Already running?
+if pid_alive "$PIDFILE" "$NEEDLE"; then
+  if broker_answers; then
+    print_result
+    exit 0
+  fi
+  log "a broker process (pid $(cat "$PIDFILE")) exists but does not answer yet: waiting for it"
+else
+  rm -f "$PIDFILE"
+  if port_open "$HOST" "$KAFKA_PORT"; then
+    write_config
+    if broker_answers; then
+      log "a Kafka broker not started by this script already answers on $BOOTSTRAP: using it"
+      echo "KAFKA_BROKERS=$BOOTSTRAP"
+      exit 0
+    fi
+    die "port $KAFKA_PORT is taken by something that is not a Kafka broker (set KAFKA_PORT)"
+  fi
+  if port_open "$HOST" "$KAFKA_CONTROLLER_PORT"; then
+    die "controller port $KAFKA_CONTROLLER_PORT is taken (set KAFKA_CONTROLLER_PORT)"
+  fi
+
+  write_config
+  if [ ! -f "$DATA/kraft-combined-logs/meta.properties" ]; then
+    [ -s "$DATA/cluster.id" ] || kafka_tool kafka.tools.StorageTool random-uuid >"$DATA/cluster.id"
+    log "formatting KRaft storage (cluster id $(cat "$DATA/cluster.id"))"
+    if ! kafka_tool kafka.tools.StorageTool format -t "$(cat "$DATA/cluster.id")" -c "$PROPS" >"$KAFKA_HOME/format.log" 2>&1; then
+      fail_with_log "kafka-storage format failed" "$KAFKA_HOME/format.log"
+    fi
+  fi
+
+  rotate_log "$LOGFILE"
+  log "starting Kafka broker on $BOOTSTRAP (controller $HOST:$KAFKA_CONTROLLER_PORT)"
+  # shellcheck disable=SC2086
+  start_detached "$PIDFILE" "$LOGFILE" \
+    java $KAFKA_HEAP_OPTS -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent \
+    -Djava.awt.headless=true -Dlog4j2.configurationFile="$CONF/log4j2.properties" \
+    -Dkafka.logs.dir="$KAFKA_HOME" -cp "$LIBS/*" kafka.Kafka "$PROPS"
+fi
+
+start=$(date +%s)
+deadline=$((start + KAFKA_START_TIMEOUT))
+while :; do
+  pid_alive "$PIDFILE" "$NEEDLE" || fail_with_log "the Kafka broker exited during startup" "$LOGFILE"
+  if broker_answers; then
+    log "broker answered after $(($(date +%s) - start))s"
+    print_result
+    exit 0
+  fi
+  [ "$(date +%s)" -lt "$deadline" ] || fail_with_log "Kafka did not answer on $BOOTSTRAP within ${KAFKA_START_TIMEOUT}s (it keeps running: see kafka-stop.sh)" "$LOGFILE"
+  sleep 1
+done

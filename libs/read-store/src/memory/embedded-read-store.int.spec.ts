@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyToDocument, ProjectionCheckpoints } from '../projection';
+import { readStoreContract } from '../testing';
+import { EmbeddedReadStore } from './embedded-read-store';
+
+const temporaryDirectory = (): { directory: string; remove: () => void } => {
+  const directory = mkdtempSync(join(tmpdir(), 'read-store-'));
+  return { directory, remove: () => rmSync(directory, { recursive: true, force: true }) };
+};
+
+readStoreContract('embedded, in memory', async () => {
+  const store = EmbeddedReadStore.open();
+  return { store, cleanup: () => store.close() };
+});
+
+readStoreContract('embedded, written through to a SQLite file', async () => {
+  const { directory, remove } = temporaryDirectory();
+  const store = EmbeddedReadStore.open({ file: join(directory, 'read-store.sqlite') });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      remove();
+    },
+  };
+});
+
+describe('embedded read store, on restart', () => {
+  let directory: string;
+  let remove: () => void;
+  let file: string;
+  const opened: EmbeddedReadStore[] = [];
+  const open = (): EmbeddedReadStore => {
+    const store = EmbeddedReadStore.open({ file });
+    opened.push(store);
+    return store;
+  };
+
+  beforeEach(() => {
+    ({ directory, remove } = temporaryDirectory());
+    file = join(directory, 'nested', 'read-store.sqlite');
+  });
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    remove();
+  });
+
+  it('given documents, checkpoints and a projection position, when reopened, then all are there', async () => {
+    const before = open();
+    const cases = before.collection<{ status: string }>('cases');
+    await cases.write('case-1', { status: 'open' }, { expectedVersion: 0, checkpoint: { 'intake-1': 0 } });
+    await cases.write('case-1', { status: 'referred' }, { expectedVersion: 1, checkpoint: { 'intake-1': 0, 'referral-1': 2 } });
+    await cases.write('case-2', { status: 'open' }, { expectedVersion: 0 });
+    await before.collection('referrals').write('referral-1', { partnerId: 'p-1' }, { expectedVersion: 0 });
+    await new ProjectionCheckpoints(before).save('cases', '0042');
+    await before.close();
+
+    const after = open();
+
+    expect(await after.collection('cases').find()).toEqual([
+      { id: 'case-1', version: 2, checkpoint: { 'intake-1': 0, 'referral-1': 2 }, data: { status: 'referred' } },
+      { id: 'case-2', version: 1, checkpoint: {}, data: { status: 'open' } },
+    ]);
+    expect(await after.collection('referrals').get('referral-1')).toMatchObject({ version: 1, data: { partnerId: 'p-1' } });
+    expect(await new ProjectionCheckpoints(after).load('cases')).toBe('0042');
+  });
+
+  it('given a redelivery after the restart, then it is still skipped', async () => {
+    const before = open();
+    const evolve = (current: { total: number } | null) => ({ total: (current?.total ?? 0) + 1 });
+    await applyToDocument(before.collection('tallies'), 'cell-oujda', { stream: 'case-1', revision: 0 }, evolve);
+    await before.close();
+
+    const after = open();
+
+    expect(await applyToDocument(after.collection('tallies'), 'cell-oujda', { stream: 'case-1', revision: 0 }, evolve)).toBe('skipped');
+    expect(await after.collection('tallies').get('cell-oujda')).toMatchObject({ data: { total: 1 } });
+  });
+
+  it('given deletes and drops, when reopened, then they stay deleted', async () => {
+    const before = open();
+    const cases = before.collection('cases');
+    const referrals = before.collection('referrals');
+    await cases.write('case-1', { status: 'open' }, { expectedVersion: 0 });
+    await cases.write('case-2', { status: 'open' }, { expectedVersion: 0 });
+    await referrals.write('referral-1', { status: 'sent' }, { expectedVersion: 0 });
+    await cases.delete('case-1');
+    await referrals.drop();
+    await before.close();
+
+    const after = open();
+
+    expect((await after.collection('cases').find()).map((document) => document.id)).toEqual(['case-2']);
+    expect(await after.collection('referrals').count()).toBe(0);
+  });
+
+  it('given a store holding the file, when a second one opens it, then the second fails instead of diverging', async () => {
+    open();
+
+    expect(() => EmbeddedReadStore.open({ file, lockTimeoutMs: 50 })).toThrow('held by another process');
+  });
+
+  it('given a closed store, when used, then it says it is closed', async () => {
+    const store = open();
+    await store.close();
+
+    await expect(store.collection('cases').get('case-1')).rejects.toThrow('closed');
+    expect(await store.health()).toMatchObject({ status: 'down' });
+  });
+});

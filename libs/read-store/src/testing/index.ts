@@ -1,0 +1,1 @@
+export { readStoreContract, type ReadStoreUnderTest } from './read-store.contract';

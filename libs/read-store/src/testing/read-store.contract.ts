@@ -1,0 +1,464 @@
+import { randomUUID } from 'node:crypto';
+import { applyToDocument, ProjectionCheckpoints, rebuildProjection } from '../projection';
+import { InvalidQueryError } from '../read-store.errors';
+import type { DocumentCollection, Filter, ReadStore } from '../read-store.port';
+
+export interface ReadStoreUnderTest {
+  store: ReadStore;
+  /** Removes what the suite wrote (on a shared server) and closes the store. */
+  cleanup(): Promise<void>;
+}
+
+/** A read model the suite writes: a case a reception cell follows. */
+interface CaseSummary {
+  status?: string | null;
+  cellId?: string;
+  priority?: number;
+  urgent?: boolean;
+}
+
+/** A read model built by a projection: which events it has seen. */
+interface Tally {
+  total: number;
+  events: string[];
+}
+
+const countEvent =
+  (eventId: string) =>
+  (current: Tally | null): Tally => ({
+    total: (current?.total ?? 0) + 1,
+    events: [...(current?.events ?? []), eventId],
+  });
+
+const idsOf = (documents: { id: string }[]): string[] => documents.map((document) => document.id);
+
+/**
+ * The behaviour every ReadStore adapter must have, as one jest suite: call it from each
+ * adapter's spec with a factory that opens a store. Collection and projection names are
+ * unique to the run, so the suite can share a server with other runs.
+ */
+export const readStoreContract = (name: string, factory: () => Promise<ReadStoreUnderTest>): void => {
+  describe(`${name} read store contract`, () => {
+    const run = `rs_${Date.now().toString(36)}_${randomUUID().slice(0, 8)}`;
+    let underTest: ReadStoreUnderTest;
+    let store: ReadStore;
+    let collections = 0;
+    /** A collection no other test touches. */
+    const freshCollection = <T extends object>(label = 'docs'): DocumentCollection<T> =>
+      store.collection<T>(`${run}_${label}_${++collections}`);
+
+    beforeAll(async () => {
+      underTest = await factory();
+      store = underTest.store;
+    });
+    afterAll(async () => {
+      await underTest?.cleanup();
+    });
+
+    describe('write', () => {
+      describe('given no document', () => {
+        it('when written with expectedVersion 0, then it is created at version 1', async () => {
+          const cases = freshCollection<CaseSummary>();
+
+          const written = await cases.write('case-1', { status: 'open' }, { expectedVersion: 0 });
+
+          expect(written).toBe(true);
+          expect(await cases.get('case-1')).toEqual({ id: 'case-1', version: 1, checkpoint: {}, data: { status: 'open' } });
+        });
+
+        it('when written with an expectedVersion above 0, then nothing is written', async () => {
+          const cases = freshCollection<CaseSummary>();
+
+          expect(await cases.write('case-1', { status: 'open' }, { expectedVersion: 1 })).toBe(false);
+
+          expect(await cases.get('case-1')).toBeNull();
+        });
+
+        it('when read, then it is null', async () => {
+          expect(await freshCollection().get('unknown')).toBeNull();
+        });
+
+        it('when many writers race to create it, then exactly one wins', async () => {
+          const cases = freshCollection<CaseSummary>();
+
+          const outcomes = await Promise.all(
+            Array.from({ length: 10 }, (_, writer) => cases.write('case-1', { cellId: `cell-${writer}` }, { expectedVersion: 0 })),
+          );
+
+          expect(outcomes.filter(Boolean)).toHaveLength(1);
+          const winner = outcomes.indexOf(true);
+          expect(await cases.get('case-1')).toMatchObject({ version: 1, data: { cellId: `cell-${winner}` } });
+        });
+      });
+
+      describe('given a document at version 1', () => {
+        const givenCase = async (): Promise<DocumentCollection<CaseSummary>> => {
+          const cases = freshCollection<CaseSummary>();
+          await cases.write('case-1', { status: 'open' }, { expectedVersion: 0, checkpoint: { 'intake-1': 0 } });
+          return cases;
+        };
+
+        it('when created again, then the write is refused and the document is unchanged', async () => {
+          const cases = await givenCase();
+
+          expect(await cases.write('case-1', { status: 'closed' }, { expectedVersion: 0 })).toBe(false);
+
+          expect(await cases.get('case-1')).toEqual({ id: 'case-1', version: 1, checkpoint: { 'intake-1': 0 }, data: { status: 'open' } });
+        });
+
+        it('when written with expectedVersion 1, then it holds the new data at version 2', async () => {
+          const cases = await givenCase();
+
+          expect(await cases.write('case-1', { status: 'referred' }, { expectedVersion: 1 })).toBe(true);
+
+          expect(await cases.get('case-1')).toMatchObject({ version: 2, data: { status: 'referred' } });
+        });
+
+        it('when written with a stale expectedVersion, then the write is refused and nothing changes', async () => {
+          const cases = await givenCase();
+          await cases.write('case-1', { status: 'referred' }, { expectedVersion: 1 });
+
+          expect(await cases.write('case-1', { status: 'closed' }, { expectedVersion: 1 })).toBe(false);
+
+          expect(await cases.get('case-1')).toMatchObject({ version: 2, data: { status: 'referred' } });
+        });
+
+        it('when many writers race with the same expectedVersion, then exactly one wins', async () => {
+          const cases = await givenCase();
+
+          const outcomes = await Promise.all(
+            Array.from({ length: 10 }, (_, writer) => cases.write('case-1', { status: `status-${writer}` }, { expectedVersion: 1 })),
+          );
+
+          expect(outcomes.filter(Boolean)).toHaveLength(1);
+          const winner = outcomes.indexOf(true);
+          expect(await cases.get('case-1')).toMatchObject({ version: 2, data: { status: `status-${winner}` } });
+        });
+
+        it('when written with a checkpoint, then the checkpoint is stored with the document', async () => {
+          const cases = await givenCase();
+
+          await cases.write('case-1', { status: 'referred' }, { expectedVersion: 1, checkpoint: { 'intake-1': 0, 'referral-7': 3 } });
+
+          expect(await cases.get('case-1')).toEqual({
+            id: 'case-1',
+            version: 2,
+            checkpoint: { 'intake-1': 0, 'referral-7': 3 },
+            data: { status: 'referred' },
+          });
+        });
+
+        it('when written without a checkpoint, then the stored checkpoint is kept', async () => {
+          const cases = await givenCase();
+
+          await cases.write('case-1', { status: 'referred' }, { expectedVersion: 1 });
+
+          expect(await cases.get('case-1')).toMatchObject({ version: 2, checkpoint: { 'intake-1': 0 } });
+        });
+
+        it('when a reader changes what it read, then the stored document is unchanged', async () => {
+          const cases = await givenCase();
+
+          const read = (await cases.get('case-1'))!;
+          read.data.status = 'tampered';
+          read.checkpoint['intake-1'] = 99;
+          const [found] = await cases.find();
+          found!.data.status = 'tampered';
+
+          expect(await cases.get('case-1')).toMatchObject({ checkpoint: { 'intake-1': 0 }, data: { status: 'open' } });
+        });
+      });
+    });
+
+    describe('queries', () => {
+      const givenCases = async (): Promise<DocumentCollection<CaseSummary>> => {
+        const cases = freshCollection<CaseSummary>();
+        const seed: Record<string, CaseSummary> = {
+          'case-a': { status: 'open', cellId: 'oujda', priority: 1, urgent: true },
+          'case-b': { status: 'closed', cellId: 'oujda', priority: 2, urgent: false },
+          'case-c': { status: 'open', cellId: 'nador', priority: 1, urgent: false },
+          'case-d': { status: null, cellId: 'nador', priority: 3 },
+          'case-e': { cellId: 'oujda' },
+        };
+        for (const [id, data] of Object.entries(seed)) await cases.write(id, data, { expectedVersion: 0 });
+        return cases;
+      };
+      it('given no filter, when finding, then every document is found, ordered by id', async () => {
+        const cases = await givenCases();
+
+        expect(idsOf(await cases.find())).toEqual(['case-a', 'case-b', 'case-c', 'case-d', 'case-e']);
+      });
+
+      it.each<[string, Filter, string[]]>([
+        ['one field', { status: 'open' }, ['case-a', 'case-c']],
+        ['two fields', { status: 'open', cellId: 'nador' }, ['case-c']],
+        ['a number', { priority: 1 }, ['case-a', 'case-c']],
+        ['a boolean', { urgent: false }, ['case-b', 'case-c']],
+        ['null, which matches missing fields too', { status: null }, ['case-d', 'case-e']],
+        ['a value nobody has', { status: 'archived' }, []],
+      ])('given a filter on %s, when finding, then only matching documents are found', async (_, filter, expected) => {
+        const cases = await givenCases();
+
+        expect(idsOf(await cases.find(filter))).toEqual(expected);
+        expect(await cases.count(filter)).toBe(expected.length);
+      });
+
+      it('given a limit, when finding, then the first documents by id are found', async () => {
+        const cases = await givenCases();
+
+        expect(idsOf(await cases.find({ cellId: 'oujda' }, { limit: 2 }))).toEqual(['case-a', 'case-b']);
+        expect(idsOf(await cases.find(undefined, { limit: 10 }))).toHaveLength(5);
+      });
+
+      it('when finding, then each document comes with its version and checkpoint', async () => {
+        const cases = freshCollection<CaseSummary>();
+        await cases.write('case-1', { status: 'open' }, { expectedVersion: 0, checkpoint: { 'intake-1': 4 } });
+
+        expect(await cases.find({ status: 'open' })).toEqual([
+          { id: 'case-1', version: 1, checkpoint: { 'intake-1': 4 }, data: { status: 'open' } },
+        ]);
+      });
+
+      it('when counting, then every document counts', async () => {
+        const cases = await givenCases();
+
+        expect(await cases.count()).toBe(5);
+      });
+
+      it('when counting by a field, then missing and null values count as "unknown"', async () => {
+        const cases = await givenCases();
+
+        expect(await cases.countBy('status')).toEqual({ open: 2, closed: 1, unknown: 2 });
+        expect(await cases.countBy('priority')).toEqual({ '1': 2, '2': 1, '3': 1, unknown: 1 });
+      });
+
+      it('given a filter, when counting by a field, then only matching documents count', async () => {
+        const cases = await givenCases();
+
+        expect(await cases.countBy('status', { cellId: 'oujda' })).toEqual({ open: 1, closed: 1, unknown: 1 });
+      });
+
+      it('given an empty collection, then nothing is found or counted', async () => {
+        const cases = freshCollection<CaseSummary>();
+
+        expect(await cases.find()).toEqual([]);
+        expect(await cases.count()).toBe(0);
+        expect(await cases.countBy('status')).toEqual({});
+      });
+
+      it.each<[string, (cases: DocumentCollection<CaseSummary>) => Promise<unknown>]>([
+        ['an operator as a filter field', (cases) => cases.find({ $where: 'sleep(1000)' })],
+        ['a dotted filter field', (cases) => cases.count({ 'cellId.length': 5 })],
+        ['an operator object as a filter value', (cases) => cases.find({ status: { $ne: null } } as unknown as Filter)],
+        ['an operator as a countBy field', (cases) => cases.countBy('$status' as keyof CaseSummary & string)],
+        ['a dotted countBy field', (cases) => cases.countBy('status.x' as keyof CaseSummary & string)],
+        ['a limit that is not a positive integer', (cases) => cases.find({}, { limit: -1 })],
+      ])('when a query carries %s, then it is rejected', async (_, query) => {
+        const cases = await givenCases();
+
+        await expect(query(cases)).rejects.toBeInstanceOf(InvalidQueryError);
+      });
+
+      it('when a collection name is not an identifier, then it is rejected', () => {
+        expect(() => store.collection('$cmd')).toThrow(InvalidQueryError);
+        expect(() => store.collection('cases.system')).toThrow(InvalidQueryError);
+      });
+    });
+
+    describe('delete and drop', () => {
+      it('given a document, when deleted, then it is gone and its id can be created again', async () => {
+        const cases = freshCollection<CaseSummary>();
+        await cases.write('case-1', { status: 'open' }, { expectedVersion: 0 });
+        await cases.write('case-2', { status: 'open' }, { expectedVersion: 0 });
+
+        await cases.delete('case-1');
+
+        expect(await cases.get('case-1')).toBeNull();
+        expect(idsOf(await cases.find())).toEqual(['case-2']);
+        expect(await cases.write('case-1', { status: 'closed' }, { expectedVersion: 0 })).toBe(true);
+      });
+
+      it('when deleting an unknown document, then nothing happens', async () => {
+        await expect(freshCollection().delete('unknown')).resolves.toBeUndefined();
+      });
+
+      it('given documents in two collections, when one is dropped, then only its documents are gone', async () => {
+        const cases = freshCollection<CaseSummary>();
+        const others = freshCollection<CaseSummary>();
+        await cases.write('case-1', { status: 'open' }, { expectedVersion: 0 });
+        await cases.write('case-2', { status: 'open' }, { expectedVersion: 0 });
+        await others.write('case-1', { status: 'closed' }, { expectedVersion: 0 });
+
+        await cases.drop();
+
+        expect(await cases.count()).toBe(0);
+        expect(await others.get('case-1')).toMatchObject({ data: { status: 'closed' } });
+        expect(await cases.write('case-1', { status: 'open' }, { expectedVersion: 0 })).toBe(true);
+      });
+    });
+
+    it('given the same id in two collections, then they are separate documents', async () => {
+      const cases = freshCollection<CaseSummary>('cases');
+      const referrals = freshCollection<CaseSummary>('referrals');
+
+      await cases.write('shared-id', { status: 'open' }, { expectedVersion: 0 });
+      await referrals.write('shared-id', { status: 'sent' }, { expectedVersion: 0 });
+      await referrals.write('shared-id', { status: 'accepted' }, { expectedVersion: 1 });
+
+      expect(await cases.get('shared-id')).toMatchObject({ version: 1, data: { status: 'open' } });
+      expect(await referrals.get('shared-id')).toMatchObject({ version: 2, data: { status: 'accepted' } });
+    });
+
+    it('when asked for its health, then it is up', async () => {
+      expect(await store.health()).toMatchObject({ status: 'up', kind: store.kind });
+    });
+
+    describe('applyToDocument', () => {
+      it('when the same event is delivered three times, then it is applied once', async () => {
+        const tallies = freshCollection<Tally>('tallies');
+        const deliver = () => applyToDocument(tallies, 'cell-oujda', { stream: 'case-1', revision: 0 }, countEvent('case-1@0'));
+
+        const outcomes = [await deliver(), await deliver(), await deliver()];
+
+        expect(outcomes).toEqual(['applied', 'skipped', 'skipped']);
+        expect(await tallies.get('cell-oujda')).toMatchObject({ version: 1, checkpoint: { 'case-1': 0 }, data: { total: 1 } });
+      });
+
+      it('given a newer revision applied, when an older one arrives, then it is skipped', async () => {
+        const tallies = freshCollection<Tally>('tallies');
+        await applyToDocument(tallies, 'cell-oujda', { stream: 'case-1', revision: 0 }, countEvent('case-1@0'));
+        await applyToDocument(tallies, 'cell-oujda', { stream: 'case-1', revision: 2 }, countEvent('case-1@2'));
+
+        const outcome = await applyToDocument(tallies, 'cell-oujda', { stream: 'case-1', revision: 1 }, countEvent('case-1@1'));
+
+        expect(outcome).toBe('skipped');
+        expect(await tallies.get('cell-oujda')).toMatchObject({
+          checkpoint: { 'case-1': 2 },
+          data: { total: 2, events: ['case-1@0', 'case-1@2'] },
+        });
+      });
+
+      it('given events from several streams, then each stream is tracked on its own', async () => {
+        const tallies = freshCollection<Tally>('tallies');
+        await applyToDocument(tallies, 'cell-oujda', { stream: 'case-1', revision: 5 }, countEvent('case-1@5'));
+
+        const outcome = await applyToDocument(tallies, 'cell-oujda', { stream: 'case-2', revision: 0 }, countEvent('case-2@0'));
+
+        expect(outcome).toBe('applied');
+        expect(await tallies.get('cell-oujda')).toMatchObject({ checkpoint: { 'case-1': 5, 'case-2': 0 }, data: { total: 2 } });
+      });
+
+      it('when 20 events race to change one document, then each is applied exactly once', async () => {
+        const tallies = freshCollection<Tally>('tallies');
+        const events = Array.from({ length: 20 }, (_, index) => ({ stream: `case-${index}`, revision: 0 }));
+        const applyAll = () =>
+          Promise.all(events.map((source) => applyToDocument(tallies, 'cell-oujda', source, countEvent(`${source.stream}@0`))));
+
+        const firstDelivery = await applyAll();
+        const redelivery = await applyAll();
+
+        expect(firstDelivery.every((outcome) => outcome === 'applied')).toBe(true);
+        expect(redelivery.every((outcome) => outcome === 'skipped')).toBe(true);
+        const tally = (await tallies.get('cell-oujda'))!;
+        expect(tally.version).toBe(20);
+        expect(tally.data.total).toBe(20);
+        expect([...tally.data.events].sort()).toEqual(events.map((source) => `${source.stream}@0`).sort());
+        expect(Object.keys(tally.checkpoint)).toHaveLength(20);
+      }, 30_000);
+    });
+
+    describe('ProjectionCheckpoints', () => {
+      it('given nothing saved, when loaded, then there is no position', async () => {
+        expect(await new ProjectionCheckpoints(store).load(`${run}-never-saved`)).toBeUndefined();
+      });
+
+      it('when saved twice, then the last position loads, per projection', async () => {
+        const checkpoints = new ProjectionCheckpoints(store);
+
+        await checkpoints.save(`${run}-cases`, '10');
+        await checkpoints.save(`${run}-cases`, '42');
+        await checkpoints.save(`${run}-referrals`, '7');
+
+        expect(await checkpoints.load(`${run}-cases`)).toBe('42');
+        expect(await checkpoints.load(`${run}-referrals`)).toBe('7');
+      });
+
+      it('given a saved position, when reset, then there is none', async () => {
+        const checkpoints = new ProjectionCheckpoints(store);
+        await checkpoints.save(`${run}-reset`, '10');
+
+        await checkpoints.reset(`${run}-reset`);
+
+        expect(await checkpoints.load(`${run}-reset`)).toBeUndefined();
+      });
+    });
+
+    describe('rebuildProjection', () => {
+      interface LoggedEvent {
+        position: string;
+        stream: string;
+        revision: number;
+        cellId: string;
+      }
+      /** The global log, as an event store's readAll would page it. */
+      const log: LoggedEvent[] = Array.from({ length: 7 }, (_, index) => ({
+        position: String(index + 1).padStart(4, '0'),
+        stream: `case-${index % 3}`,
+        revision: Math.floor(index / 3),
+        cellId: index % 2 === 0 ? 'oujda' : 'nador',
+      }));
+      const readAll = async (events: LoggedEvent[], after: string | undefined, maxCount: number): Promise<LoggedEvent[]> => {
+        const start = after === undefined ? 0 : events.findIndex((event) => event.position === after) + 1;
+        return events.slice(start, start + maxCount);
+      };
+
+      it('given a stale read model, when rebuilt, then it holds exactly what the log replays', async () => {
+        const tallies = freshCollection<Tally>('tallies');
+        const checkpoints = new ProjectionCheckpoints(store);
+        const projection = `${run}-tallies`;
+        await tallies.write('cell-stale', { total: 99, events: [] }, { expectedVersion: 0 });
+        await checkpoints.save(projection, '0099');
+        const progress: number[] = [];
+
+        const result = await rebuildProjection({
+          name: projection,
+          checkpoints,
+          collections: [tallies],
+          readAll: (after, maxCount) => readAll(log, after, maxCount),
+          apply: async (event) => {
+            await applyToDocument(tallies, `cell-${event.cellId}`, event, countEvent(event.position));
+          },
+          pageSize: 3,
+          onProgress: (done) => progress.push(done),
+        });
+
+        expect(result).toEqual({ events: 7, position: '0007' });
+        expect(progress).toEqual([3, 6, 7]);
+        expect(await checkpoints.load(projection)).toBe('0007');
+        expect(await tallies.get('cell-stale')).toBeNull();
+        expect(await tallies.countBy('total')).toEqual({ '4': 1, '3': 1 });
+        expect(await tallies.get('cell-oujda')).toMatchObject({ data: { events: ['0001', '0003', '0005', '0007'] } });
+      });
+
+      it('given an empty log, when rebuilt, then the read model is empty and has no checkpoint', async () => {
+        const tallies = freshCollection<Tally>('tallies');
+        const checkpoints = new ProjectionCheckpoints(store);
+        const projection = `${run}-empty`;
+        await tallies.write('cell-stale', { total: 1, events: [] }, { expectedVersion: 0 });
+        await checkpoints.save(projection, '0001');
+
+        const result = await rebuildProjection({
+          name: projection,
+          checkpoints,
+          collections: [tallies],
+          readAll: (after, maxCount) => readAll([], after, maxCount),
+          apply: async () => undefined,
+        });
+
+        expect(result).toEqual({ events: 0, position: undefined });
+        expect(await tallies.count()).toBe(0);
+        expect(await checkpoints.load(projection)).toBeUndefined();
+      });
+    });
+  });
+};

@@ -1,0 +1,195 @@
+import { DynamicModule, INestApplication, LoggerService, Module, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { StoredEvent } from '@oriental/contracts';
+import { CHECKPOINT_STORE, EVENT_STORE } from '@oriental/event-store';
+import { BusMessage, EVENT_BUS, Forwarder, InMemoryTransport, kafkaMicroserviceOptions } from '@oriental/messaging';
+import { READ_STORE } from '@oriental/read-store';
+import { loadReferenceData, ReferenceData } from '@oriental/reference-data';
+import type { Server } from 'node:http';
+import { Clock, systemClock } from './clock';
+import { CommandExecutor } from './command-executor';
+import { ServiceConfig } from './config';
+import { HealthController, ServiceStatus } from './health.controller';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { strictValidationPipe } from './http/validation';
+import { Infrastructure } from './infrastructure';
+import { JsonLogger } from './json-logger';
+import { CLOCK, COMMAND_EXECUTOR, REFERENCE_DATA, SERVICE_CONFIG, SERVICE_STATUS } from './tokens';
+
+/** What makes one of the four services: its module, its port and what it publishes and consumes. */
+export interface ServiceDefinition {
+  name: string;
+  title: string;
+  description: string;
+  module: Type<unknown>;
+  port(config: ServiceConfig): number;
+  /** The events this service owns, forwarded from the store's log to its topic. */
+  forwarder?: { streamPrefixes: string[]; toMessage(event: StoredEvent): BusMessage | null };
+  /** Consumer group of its @EventPattern handlers, when it has any. */
+  consumerGroup?: string;
+}
+
+export interface RunningService {
+  name: string;
+  app: INestApplication;
+  url: string;
+  forwarder?: Forwarder;
+  startForwarder(): Promise<void>;
+  /** Stops taking requests, finishes those in flight, stores checkpoints, closes the adapters it owns. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: ServiceConfig;
+  infrastructure: Infrastructure;
+  /** Adapters shared with other services in this process are closed by their owner, not here. */
+  ownsInfrastructure?: boolean;
+  clock?: Clock;
+  referenceData?: ReferenceData;
+  logger?: LoggerService;
+  /** The embedded host starts forwarders once every consumer listens; a lone service at once. */
+  startForwarder?: boolean;
+  port?: number;
+}
+
+const rootModuleFor = (definition: ServiceDefinition, providers: DynamicModule['providers']): Type<unknown> => {
+  @Module({})
+  class ServiceRootModule {
+    static forRoot(): DynamicModule {
+      return {
+        module: ServiceRootModule,
+        global: true,
+        imports: [definition.module],
+        controllers: [HealthController],
+        providers,
+        exports: providers?.map((p) => (typeof p === 'object' && 'provide' in p ? p.provide : p)) as never[],
+      };
+    }
+  }
+  Object.defineProperty(ServiceRootModule, 'name', { value: `${definition.name.replace(/\W/g, '')}RootModule` });
+  return ServiceRootModule.forRoot() as unknown as Type<unknown>;
+};
+
+export const startService = async (definition: ServiceDefinition, options: StartOptions): Promise<RunningService> => {
+  const { config, infrastructure } = options;
+  const logger = options.logger ?? new JsonLogger(definition.name, config.LOG_LEVEL);
+  const clock = options.clock ?? systemClock;
+  const referenceData = options.referenceData ?? loadReferenceData(config.REFERENCE_DATA_DIR);
+  const status = new ServiceStatus(definition.name);
+
+  const root = rootModuleFor(definition, [
+    { provide: SERVICE_CONFIG, useValue: config },
+    { provide: EVENT_STORE, useValue: infrastructure.eventStore },
+    { provide: CHECKPOINT_STORE, useValue: infrastructure.eventStore },
+    { provide: EVENT_BUS, useValue: infrastructure.bus },
+    { provide: READ_STORE, useValue: infrastructure.readStore },
+    { provide: CLOCK, useValue: clock },
+    { provide: REFERENCE_DATA, useValue: referenceData },
+    { provide: SERVICE_STATUS, useValue: status },
+    { provide: COMMAND_EXECUTOR, useValue: new CommandExecutor(infrastructure.eventStore) },
+  ]);
+
+  const app = await NestFactory.create(root, { logger, abortOnError: false });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(strictValidationPipe());
+  app.getHttpAdapter().getInstance().set('clock', clock);
+  app.getHttpAdapter().getInstance().disable('x-powered-by');
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle(definition.title).setDescription(definition.description).setVersion('1').build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+
+  if (definition.consumerGroup) {
+    if (infrastructure.memoryBus) {
+      app.connectMicroservice({ strategy: new InMemoryTransport(infrastructure.memoryBus, definition.consumerGroup) });
+    } else {
+      app.connectMicroservice(
+        kafkaMicroserviceOptions({
+          brokers: infrastructure.kafkaBrokers ?? [],
+          clientId: definition.name,
+          groupId: definition.consumerGroup,
+        }),
+      );
+    }
+    await app.startAllMicroservices();
+  }
+
+  const port = options.port ?? definition.port(config);
+  await app.listen(port, config.HOST);
+  const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+
+  let forwarder: Forwarder | undefined;
+  if (definition.forwarder) {
+    forwarder = new Forwarder({
+      name: `${definition.name}-forwarder`,
+      store: infrastructure.eventStore,
+      checkpoints: infrastructure.eventStore,
+      bus: infrastructure.bus,
+      streamPrefixes: definition.forwarder.streamPrefixes,
+      toMessage: definition.forwarder.toMessage,
+      logger: { log: (m: string) => logger.log(m, 'forwarder'), warn: (m: string) => logger.warn(m, 'forwarder'), error: (m: string) => logger.error(m, 'forwarder') },
+    });
+    const running = forwarder;
+    status.forwarder = () => {
+      const s = running.status();
+      return { status: s.lastError && !s.running ? 'down' : 'up', kind: 'forwarder', details: { ...s } };
+    };
+  }
+  const startForwarder = async () => {
+    if (forwarder) await forwarder.start();
+  };
+  if (options.startForwarder !== false) await startForwarder();
+  logger.log(`${definition.name} listening on ${url} (event store ${infrastructure.eventStore.kind}, bus ${infrastructure.bus.kind}, read store ${infrastructure.readStore.kind})`, 'bootstrap');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const server = app.getHttpServer() as Server;
+      // Refuse new connections and drop idle keep-alive ones; requests in flight finish.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections?.();
+      await forwarder?.stop();
+      await closed.catch(() => undefined);
+      await app.close();
+      if (options.ownsInfrastructure !== false) {
+        await infrastructure.readStore.close();
+        await infrastructure.bus.close();
+        await infrastructure.eventStore.close();
+      } else {
+        await infrastructure.readStore.close();
+      }
+      logger.log(`${definition.name} stopped`, 'bootstrap');
+    })());
+
+  return { name: definition.name, app, url, forwarder, startForwarder, stop };
+};
+
+/**
+ * SIGTERM/SIGINT: stop every service gracefully, and exit anyway before the grace period ends
+ * so an orchestrator's kill never lands in the middle of a checkpoint write.
+ */
+export const stopOnSignals = (stop: () => Promise<void>, graceMs: number, logger: LoggerService): void => {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = true;
+    logger.log(`${signal} received: draining`, 'shutdown');
+    const deadline = setTimeout(() => {
+      logger.error(`shutdown took longer than ${graceMs} ms: exiting`, 'shutdown');
+      process.exit(1);
+    }, graceMs);
+    deadline.unref();
+    stop().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error(error instanceof Error ? error : String(error), 'shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+};

@@ -1,0 +1,114 @@
+import { NewEvent, StoredEvent } from '@oriental/contracts';
+import { Decider, DomainCommand, DomainEvent, fold } from '@oriental/domain-kit';
+import { EventStore, StreamRevisionConflict } from '@oriental/event-store';
+import { CommandContext, derivedId } from './command-context';
+import { IdempotencyKeyReused, StaleRevision } from './errors';
+
+/** How a context turns its domain events into stored envelopes and back (schema versions, encryption). */
+export interface EventCodec<Event extends DomainEvent> {
+  encode(event: Event): Promise<{ type: string; schemaVersion: number; data: unknown }>;
+  decode(stored: StoredEvent): Promise<Event>;
+}
+
+export interface ExecuteCommand<Command extends DomainCommand, Event extends DomainEvent, State> {
+  stream: string;
+  decider: Decider<Command, Event, State>;
+  codec: EventCodec<Event>;
+  command: Command;
+  context: CommandContext;
+  /** Journey and cell this stream's events belong to (copied into every event's metadata). */
+  beneficiaryId?: string;
+  cellId?: string;
+}
+
+export interface CommandOutcome<Event> {
+  /** The stream's last revision after the command (its ETag). */
+  revision: number;
+  /** True when the command had already been applied under the same Idempotency-Key. */
+  replayed: boolean;
+  events: Event[];
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * The one place commands meet the event store: read the stream, answer a retry of an applied
+ * command from the stream itself (the idempotency record IS the event: no second store to
+ * keep in step), check If-Match, decide, and append with the revision the decision was
+ * based on. A concurrent writer makes the append fail; without If-Match we decide again on
+ * the new state, with it the caller gets 412.
+ */
+export class CommandExecutor {
+  constructor(private readonly store: EventStore) {}
+
+  async execute<Command extends DomainCommand, Event extends DomainEvent, State>(
+    request: ExecuteCommand<Command, Event, State>,
+  ): Promise<CommandOutcome<Event>> {
+    const { stream, context } = request;
+    for (let attempt = 1; ; attempt++) {
+      const history = await this.store.readStream(stream);
+      const current = history.length - 1;
+
+      const applied = history.find((event) => event.metadata.idempotencyKey === context.idempotencyKey);
+      if (applied) {
+        if (applied.metadata.requestHash !== context.requestHash) throw new IdempotencyKeyReused(context.idempotencyKey);
+        const events = await Promise.all(
+          history.filter((e) => e.metadata.idempotencyKey === context.idempotencyKey).map((e) => request.codec.decode(e)),
+        );
+        return { revision: current, replayed: true, events };
+      }
+
+      if (context.expectedRevision !== undefined && context.expectedRevision !== current) {
+        throw new StaleRevision(stream, context.expectedRevision, current);
+      }
+
+      const state = fold(request.decider, await Promise.all(history.map((e) => request.codec.decode(e))));
+      const decided = request.decider.decide(request.command, state);
+      if (decided.length === 0) return { revision: current, replayed: false, events: [] };
+
+      const toAppend: NewEvent[] = [];
+      for (const [index, event] of decided.entries()) {
+        const encoded = await request.codec.encode(event);
+        toAppend.push({
+          id: derivedId(context, `${stream}#${index}`),
+          ...encoded,
+          metadata: {
+            ...(request.beneficiaryId ? { beneficiaryId: request.beneficiaryId } : {}),
+            ...(request.cellId ? { cellId: request.cellId } : {}),
+            correlationId: context.correlationId,
+            causationId: context.causationId,
+            actor: context.actor,
+            occurredAt: context.now.toISOString(),
+            ...(context.traceparent ? { traceparent: context.traceparent } : {}),
+            ...(context.tracestate ? { tracestate: context.tracestate } : {}),
+            idempotencyKey: context.idempotencyKey,
+            requestHash: context.requestHash,
+          },
+        });
+      }
+
+      try {
+        const result = await this.store.appendToStream(stream, toAppend, {
+          expectedRevision: current < 0 ? 'no_stream' : current,
+        });
+        return { revision: result.nextExpectedRevision, replayed: false, events: decided };
+      } catch (error) {
+        if (!(error instanceof StreamRevisionConflict)) throw error;
+        if (context.expectedRevision !== undefined) throw new StaleRevision(stream, context.expectedRevision, error.actual);
+        if (attempt >= MAX_ATTEMPTS) throw error;
+        // Someone else wrote in between: decide again on what they wrote.
+      }
+    }
+  }
+
+  /** Folds a stream into state; `revision` is -1 when the stream does not exist. */
+  async load<Event extends DomainEvent, State>(
+    stream: string,
+    decider: Pick<Decider<never, Event, State>, 'evolve' | 'initialState'>,
+    codec: EventCodec<Event>,
+  ): Promise<{ state: State; revision: number }> {
+    const history = await this.store.readStream(stream);
+    const events = await Promise.all(history.map((e) => codec.decode(e)));
+    return { state: fold(decider, events), revision: history.length - 1 };
+  }
+}

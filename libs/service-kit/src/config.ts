@@ -1,0 +1,65 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every variable a service reads, validated once at boot: a wrong or missing value stops the
+ * process with a message naming the variable, instead of failing later on first use.
+ */
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+const schema = z
+  .object({
+    DATA_DIR: z.string().min(1).default('./data'),
+    EVENT_STORE: z.enum(['sqlite', 'kurrentdb']).default('sqlite'),
+    KURRENTDB_URL: z.string().startsWith('kurrentdb', 'must be a kurrentdb:// or kurrentdb+discover:// connection string').optional(),
+    BUS: z.enum(['memory', 'kafka']).default('memory'),
+    KAFKA_BROKERS: z
+      .string()
+      .regex(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, 'must be host:port[,host:port...]')
+      .optional(),
+    READ_STORE: z.enum(['memory', 'mongodb']).default('memory'),
+    MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb://').optional(),
+    MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/).default('oriental'),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    REFERENCE_DATA_DIR: z.string().min(1).optional(),
+    PERSONAL_DATA_MASTER_KEY: z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+      .optional(),
+    INTAKE_PORT: port(3001),
+    REFERRAL_PORT: port(3002),
+    CAPACITY_BUILDING_PORT: port(3003),
+    REPORTING_PORT: port(3004),
+    HOST: z.string().default('0.0.0.0'),
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(60_000).default(8_000),
+  })
+  .superRefine((env, ctx) => {
+    const requires = (when: boolean, variable: 'KURRENTDB_URL' | 'KAFKA_BROKERS' | 'MONGODB_URI', because: string) => {
+      if (when && !env[variable]) ctx.addIssue({ code: 'custom', path: [variable], message: `is required when ${because}` });
+    };
+    requires(env.EVENT_STORE === 'kurrentdb', 'KURRENTDB_URL', 'EVENT_STORE=kurrentdb');
+    requires(env.BUS === 'kafka', 'KAFKA_BROKERS', 'BUS=kafka');
+    requires(env.READ_STORE === 'mongodb', 'MONGODB_URI', 'READ_STORE=mongodb');
+  });
+
+export type ServiceConfig = z.infer<typeof schema> & { dataDir: string };
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ServiceConfig => {
+  // Empty strings mean "not set", as in docker-compose files that pass `VAR=`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigurationError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'} ${issue.message}`));
+  }
+  const dataDir = isAbsolute(parsed.data.DATA_DIR) ? parsed.data.DATA_DIR : resolve(process.cwd(), parsed.data.DATA_DIR);
+  return { ...parsed.data, dataDir };
+};
+
+export const dataFile = (config: ServiceConfig, name: string): string => join(config.dataDir, name);

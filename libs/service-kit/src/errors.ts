@@ -1,0 +1,55 @@
+/**
+ * Errors raised at the edges, each with a stable code that clients can rely on. Domain
+ * rule failures are `DomainError`s from @oriental/domain-kit.
+ */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class RequestValidationError extends Error {
+  readonly code = 'VALIDATION_FAILED';
+  constructor(readonly errors: FieldError[]) {
+    super(`The request has ${errors.length} invalid field(s): ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`);
+    this.name = 'RequestValidationError';
+  }
+}
+
+export class BadRequestHeaderError extends Error {
+  constructor(
+    readonly code: 'IDEMPOTENCY_KEY_REQUIRED' | 'IDEMPOTENCY_KEY_INVALID' | 'IF_MATCH_INVALID' | 'ACTOR_INVALID',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BadRequestHeaderError';
+  }
+}
+
+export class IdempotencyKeyReused extends Error {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+  constructor(key: string) {
+    super(`Idempotency-Key ${JSON.stringify(key)} was already used for a different request`);
+    this.name = 'IdempotencyKeyReused';
+  }
+}
+
+export class StaleRevision extends Error {
+  readonly code = 'STALE_REVISION';
+  constructor(
+    readonly stream: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`The resource changed: you sent If-Match "${expected}" but it is at "${actual}"; read it again and retry`);
+    this.name = 'StaleRevision';
+  }
+}
+
+export class NotFound extends Error {
+  readonly code: string;
+  constructor(what: string, id: string, code = 'NOT_FOUND') {
+    super(`${what} ${id} does not exist`);
+    this.code = code;
+    this.name = 'NotFound';
+  }
+}

@@ -1,0 +1,54 @@
+import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { EVENT_STORE, EventStore } from '@oriental/event-store';
+import { EVENT_BUS, EventBus } from '@oriental/messaging';
+import { READ_STORE, ReadStore } from '@oriental/read-store';
+import type { Response } from 'express';
+import { SERVICE_STATUS } from './tokens';
+
+type Check = { status: 'up' | 'down'; kind?: string; details?: Record<string, unknown> };
+
+/** Live status of the parts that are not adapters (the forwarder), filled in by bootstrap. */
+export class ServiceStatus {
+  constructor(readonly service: string) {}
+  forwarder?: () => Check;
+}
+
+const safely = async (check: () => Promise<Check>): Promise<Check> => {
+  try {
+    return await Promise.race([
+      check(),
+      new Promise<Check>((resolve) => setTimeout(() => resolve({ status: 'down', details: { error: 'timed out after 3 s' } }), 3000).unref()),
+    ]);
+  } catch (error) {
+    return { status: 'down', details: { error: error instanceof Error ? error.message : String(error) } };
+  }
+};
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(SERVICE_STATUS) private readonly status: ServiceStatus,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Reports the event store, bus, read store and forwarder this service runs on' })
+  @ApiOkResponse({ description: 'Every part is up' })
+  @ApiServiceUnavailableResponse({ description: 'At least one part is down' })
+  async health(@Res({ passthrough: true }) response: Response): Promise<Record<string, unknown>> {
+    const [eventStore, bus, readStore] = await Promise.all([
+      safely(() => this.eventStore.health()),
+      safely(() => this.bus.health()),
+      safely(() => this.readStore.health()),
+    ]);
+    const checks: Record<string, Check> = { eventStore, bus, readStore };
+    if (this.status.forwarder) checks.forwarder = this.status.forwarder();
+    const up = Object.values(checks).every((check) => check.status === 'up');
+    response.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: up ? 'up' : 'down', service: this.status.service, checks };
+  }
+}

@@ -1,0 +1,51 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { context as otelContext, propagation } from '@opentelemetry/api';
+import type { Request } from 'express';
+import { CommandContext, parseIfMatch, requestHash } from '../command-context';
+import { BadRequestHeaderError } from '../errors';
+import { newId } from '../ids';
+import { Clock } from '../clock';
+
+const KEY_PATTERN = /^[\x21-\x7e]{8,255}$/;
+const ACTOR_PATTERN = /^[A-Za-z0-9:._@-]{1,200}$/;
+
+/** Builds the CommandContext of a request; throws the 400s that concern headers. */
+export const commandContextOf = (request: Request, now: Date = new Date()): CommandContext => {
+  const key = request.header('idempotency-key');
+  if (!key) {
+    throw new BadRequestHeaderError('IDEMPOTENCY_KEY_REQUIRED', 'The Idempotency-Key header is required on every command (e.g. a UUID)');
+  }
+  if (!KEY_PATTERN.test(key)) {
+    throw new BadRequestHeaderError('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 8 to 255 visible ASCII characters');
+  }
+  const expectedRevision = parseIfMatch(request.header('if-match'));
+  if (expectedRevision === 'invalid') {
+    throw new BadRequestHeaderError('IF_MATCH_INVALID', 'If-Match must be an ETag this API returned, e.g. "3"');
+  }
+  // Authentication arrives with the trust milestone; until then the caller names itself.
+  const actor = request.header('x-actor') ?? 'anonymous';
+  if (!ACTOR_PATTERN.test(actor)) throw new BadRequestHeaderError('ACTOR_INVALID', 'X-Actor must be 1 to 200 of A-Z a-z 0-9 : . _ @ -');
+  const correlationId = request.header('x-correlation-id') ?? newId();
+  const carrier: Record<string, string> = {};
+  propagation.inject(otelContext.active(), carrier);
+  const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
+  return {
+    idempotencyKey: key,
+    requestHash: requestHash(request.method, route, request.body),
+    ...(expectedRevision !== undefined ? { expectedRevision } : {}),
+    actor,
+    correlationId,
+    causationId: `http:${key}`,
+    now,
+    ...(carrier.traceparent ? { traceparent: carrier.traceparent } : {}),
+    ...(carrier.tracestate ? { tracestate: carrier.tracestate } : {}),
+  };
+};
+
+/** `@CommandRequest() context: CommandContext` in a command controller. */
+export const CommandRequest = createParamDecorator((_: unknown, ctx: ExecutionContext): CommandContext => {
+  const request = ctx.switchToHttp().getRequest<Request>();
+  // The clock is an input (tests and replays set it); bootstrap stores it on the express app.
+  const clock = request.app?.get?.('clock') as Clock | undefined;
+  return commandContextOf(request, clock ? clock.now() : new Date());
+});
