@@ -12,3 +12,4 @@ export * from './tokens';
 export * from './http/command-request.decorator';
 export * from './http/problem-details.filter';
 export * from './http/validation';
+export * from './standalone';

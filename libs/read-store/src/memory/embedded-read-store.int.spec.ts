@@ -69,13 +69,14 @@ describe('embedded read store, on restart', () => {
 
   it('given a redelivery after the restart, then it is still skipped', async () => {
     const before = open();
-    const evolve = (current: { total: number } | null) => ({ total: (current?.total ?? 0) + 1 });
-    await applyToDocument(before.collection('tallies'), 'cell-oujda', { stream: 'case-1', revision: 0 }, evolve);
+    type Tally = { total: number };
+    const evolve = (current: Tally | null): Tally => ({ total: (current?.total ?? 0) + 1 });
+    await applyToDocument(before.collection<Tally>('tallies'), 'cell-oujda', { stream: 'case-1', revision: 0 }, evolve);
     await before.close();
 
     const after = open();
 
-    expect(await applyToDocument(after.collection('tallies'), 'cell-oujda', { stream: 'case-1', revision: 0 }, evolve)).toBe('skipped');
+    expect(await applyToDocument(after.collection<Tally>('tallies'), 'cell-oujda', { stream: 'case-1', revision: 0 }, evolve)).toBe('skipped');
     expect(await after.collection('tallies').get('cell-oujda')).toMatchObject({ data: { total: 1 } });
   });
 

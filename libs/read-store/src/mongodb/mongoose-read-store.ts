@@ -60,7 +60,8 @@ const toMongoFilter = (filter: Filter | undefined): Record<string, unknown> =>
  */
 export class MongooseReadStore implements ReadStore {
   readonly kind = 'mongodb';
-  private readonly collections = new Map<string, MongooseCollection<object>>();
+  // Typed per call by `collection<T>()`: one instance serves every T a caller names.
+  private readonly collections = new Map<string, DocumentCollection<object>>();
 
   /** The mongoose connection, for tests and tooling (e.g. dropping a test database). */
   private constructor(readonly connection: Connection) {}

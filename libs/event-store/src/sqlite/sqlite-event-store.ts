@@ -1,0 +1,327 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { assertValidEvent, LogPosition, NewEvent, StoredEvent } from '@oriental/contracts';
+import {
+  AppendResult,
+  CheckpointStore,
+  ComponentHealth,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  StreamRevisionConflict,
+  SubscribeToAllOptions,
+  Subscription,
+} from '../event-store.port';
+
+export interface SqliteEventStoreOptions {
+  /** How often a live subscription looks for events appended by other processes sharing the file. */
+  pollIntervalMs?: number;
+  /** How long a writer waits for another process's write lock before failing with SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+const DEFAULT_BATCH_SIZE = 256;
+
+/*
+ * The log is one table: its INTEGER PRIMARY KEY AUTOINCREMENT is the global position, never
+ * reused, even after the last rows are deleted.
+ *
+ * Can a reader see position N+1 and only later see N (a gap filled after the fact, which would
+ * make a follower skip N for ever)? Not with SQLite: a database has one writer at a time (the
+ * write lock, held from BEGIN IMMEDIATE to COMMIT, also across processes sharing the file), and
+ * the autoincrement value is taken inside that transaction. So transactions commit in sequence
+ * order, and a reader's snapshot always holds a prefix of the log. A rolled-back transaction
+ * rolls back its sequence too: the next writer reuses the number, and nobody had seen it.
+ * (Unlike a PostgreSQL sequence, which hands out numbers outside the transaction.)
+ */
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (
+    position       INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream         TEXT    NOT NULL,
+    revision       INTEGER NOT NULL,
+    id             TEXT    NOT NULL UNIQUE,
+    type           TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL,
+    data           TEXT    NOT NULL,
+    metadata       TEXT    NOT NULL,
+    beneficiary_id TEXT,
+    occurred_at    TEXT    NOT NULL,
+    UNIQUE (stream, revision)
+  );
+  -- A journey read is an index range, in position order (the rowid ends every index entry).
+  CREATE INDEX IF NOT EXISTS events_by_beneficiary ON events (beneficiary_id) WHERE beneficiary_id IS NOT NULL;
+  CREATE TABLE IF NOT EXISTS checkpoints (
+    name     TEXT PRIMARY KEY,
+    position TEXT NOT NULL
+  );
+`;
+
+const COLUMNS = 'position, stream, revision, id, type, schema_version, data, metadata';
+
+interface EventRow {
+  position: number;
+  stream: string;
+  revision: number;
+  id: string;
+  type: string;
+  schema_version: number;
+  data: string;
+  metadata: string;
+}
+
+/**
+ * The embedded event store: one SQLite file (better-sqlite3), shareable by several processes
+ * (the distributed mode's intake and reporting processes can follow the same file).
+ */
+export class SqliteEventStore implements EventStore, CheckpointStore {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly pollIntervalMs: number;
+  /** Wakes this instance's live subscriptions right after an append through this instance. */
+  private readonly appendListeners = new Set<() => void>();
+  private readonly subscriptions = new Set<SqliteSubscription>();
+  private readonly readAllStatements = new Map<number, Database.Statement<unknown[], EventRow>>();
+  private readonly statements;
+
+  constructor(
+    readonly file: string,
+    options: SqliteEventStoreOptions = {},
+  ) {
+    if (file !== ':memory:' && file !== '') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.pollIntervalMs = options.pollIntervalMs ?? 100;
+    this.db.pragma('journal_mode = WAL');
+    // In WAL mode NORMAL never corrupts the file and loses nothing on a process crash; only a
+    // power cut or OS crash can roll back the last commits since the previous WAL sync. That
+    // is the usual trade for an embedded store (https://www.sqlite.org/pragma.html#pragma_synchronous).
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
+    this.db.exec(SCHEMA);
+
+    this.statements = {
+      streamHead: this.db.prepare<[string], { revision: number }>('SELECT MAX(revision) AS revision FROM events WHERE stream = ?'),
+      storedIds: this.db.prepare<[string], { id: string; stream: string; revision: number; position: number }>(
+        'SELECT e.id, e.stream, e.revision, e.position FROM json_each(?) AS j JOIN events AS e ON e.id = j.value',
+      ),
+      insert: this.db.prepare(
+        `INSERT INTO events (stream, revision, id, type, schema_version, data, metadata, beneficiary_id, occurred_at)
+         VALUES (@stream, @revision, @id, @type, @schemaVersion, @data, @metadata, @beneficiaryId, @occurredAt)`,
+      ),
+      readStream: this.db.prepare<[string, number, number], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+      ),
+      readJourney: this.db.prepare<[string], EventRow>(`SELECT ${COLUMNS} FROM events WHERE beneficiary_id = ? ORDER BY position`),
+      lastPosition: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
+      loadCheckpoint: this.db.prepare<[string], { position: string }>('SELECT position FROM checkpoints WHERE name = ?'),
+      saveCheckpoint: this.db.prepare(
+        'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
+      ),
+    };
+  }
+
+  async appendToStream(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    if (events.length === 0) throw new Error(`appendToStream(${stream}) needs at least one event`);
+    events.forEach((event, index) => assertValidEvent(event, `${stream} event #${index}`));
+    // IMMEDIATE takes the write lock up front, so the revision check and the insert see the
+    // same stream head even when another process writes to the file.
+    const result = this.db.transaction(() => this.appendInTransaction(stream, events, options.expectedRevision)).immediate();
+    this.appendListeners.forEach((wake) => wake());
+    return result;
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    return this.statements.readStream.all(stream, options.fromRevision ?? 0, options.maxCount ?? -1).map(toStoredEvent);
+  }
+
+  async readJourney(beneficiaryId: string): Promise<StoredEvent[]> {
+    return this.statements.readJourney.all(beneficiaryId).map(toStoredEvent);
+  }
+
+  async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
+    return this.readAllNow(options);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions): Subscription {
+    const subscription = new SqliteSubscription(this, options, () => this.subscriptions.delete(subscription));
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async load(name: string): Promise<LogPosition | undefined> {
+    return this.statements.loadCheckpoint.get(name)?.position;
+  }
+
+  async save(name: string, position: LogPosition): Promise<void> {
+    this.statements.saveCheckpoint.run(name, position);
+  }
+
+  async health(): Promise<ComponentHealth> {
+    try {
+      const { position } = this.statements.lastPosition.get()!;
+      return { status: 'up', kind: this.kind, details: { file: this.file, lastPosition: String(position ?? 0) } };
+    } catch (error) {
+      return { status: 'down', kind: this.kind, details: { file: this.file, error: String(error) } };
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    if (this.db.open) this.db.close();
+  }
+
+  /** Synchronous, so a subscription can read and then start waiting with no append in between. */
+  readAllNow({ after, maxCount, streamPrefixes = [] }: ReadAllOptions): StoredEvent[] {
+    const prefixes = streamPrefixes.includes('') ? [] : streamPrefixes;
+    return this.readAllStatement(prefixes.length)
+      .all(parsePosition(after), ...prefixes.flatMap((prefix) => [prefix, prefix]), maxCount)
+      .map(toStoredEvent);
+  }
+
+  /** Calls `wake` after every append through this instance, until the returned function is called. */
+  onAppend(wake: () => void): () => void {
+    this.appendListeners.add(wake);
+    return () => this.appendListeners.delete(wake);
+  }
+
+  get pollInterval(): number {
+    return this.pollIntervalMs;
+  }
+
+  private appendInTransaction(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult {
+    const head = this.statements.streamHead.get(stream)?.revision ?? -1;
+
+    const stored = this.statements.storedIds.all(JSON.stringify(events.map((event) => event.id)));
+    const elsewhere = stored.find((row) => row.stream !== stream);
+    if (elsewhere) throw new Error(`Event ${elsewhere.id} is already stored in stream ${elsewhere.stream}, not ${stream}`);
+    if (stored.length === events.length) {
+      const last = stored.find((row) => row.id === events[events.length - 1].id)!;
+      return { nextExpectedRevision: last.revision, position: String(last.position) };
+    }
+    if (stored.length > 0) throw new StreamRevisionConflict(stream, expected, head);
+
+    if (!expectationHolds(expected, head)) throw new StreamRevisionConflict(stream, expected, head);
+
+    let position = 0;
+    events.forEach((event, index) => {
+      position = Number(
+        this.statements.insert.run({
+          stream,
+          revision: head + 1 + index,
+          id: event.id,
+          type: event.type,
+          schemaVersion: event.schemaVersion,
+          data: JSON.stringify(event.data ?? null),
+          metadata: JSON.stringify(event.metadata),
+          beneficiaryId: event.metadata.beneficiaryId ?? null,
+          occurredAt: event.metadata.occurredAt,
+        }).lastInsertRowid,
+      );
+    });
+    return { nextExpectedRevision: head + events.length, position: String(position) };
+  }
+
+  private readAllStatement(prefixCount: number): Database.Statement<unknown[], EventRow> {
+    let statement = this.readAllStatements.get(prefixCount);
+    if (!statement) {
+      // Range conditions keep the (stream, revision) index usable; the upper bound is the prefix
+      // followed by the highest code point (only names holding U+10FFFF itself would be missed).
+      const byPrefix = Array.from({ length: prefixCount }, () => '(stream >= ? AND stream < ? || char(1114111))');
+      const streams = prefixCount ? ` AND (${byPrefix.join(' OR ')})` : '';
+      statement = this.db.prepare<unknown[], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ?${streams} ORDER BY position LIMIT ?`);
+      this.readAllStatements.set(prefixCount, statement);
+    }
+    return statement;
+  }
+}
+
+/**
+ * Catch-up then live: reads batches after the last delivered position; when none is left, waits
+ * for an append through the same store instance (immediate) or the poll interval (appends by
+ * other processes sharing the file).
+ */
+class SqliteSubscription implements Subscription {
+  private stopped = false;
+  private wakeUp: () => void = () => undefined;
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly store: SqliteEventStore,
+    private readonly options: SubscribeToAllOptions,
+    onClosed: () => void,
+  ) {
+    this.done = this.run().finally(onClosed);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeUp();
+    await this.done;
+  }
+
+  private async run(): Promise<void> {
+    const { streamPrefixes, maxBatchSize = DEFAULT_BATCH_SIZE, onEvents, onError } = this.options;
+    let after = this.options.after;
+    // Let the caller keep the returned handle before the first batch is delivered.
+    await Promise.resolve();
+    while (!this.stopped) {
+      try {
+        const batch = this.store.readAllNow({ after, maxCount: maxBatchSize, streamPrefixes });
+        if (batch.length === 0) {
+          await this.nextAppendOrPoll();
+          continue;
+        }
+        await onEvents(batch);
+        after = batch[batch.length - 1].position;
+      } catch (error) {
+        this.stopped = true;
+        onError?.(error);
+      }
+    }
+  }
+
+  private nextAppendOrPoll(): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      };
+      const timer = setTimeout(wake, this.store.pollInterval);
+      const unsubscribe = this.store.onAppend(wake);
+      this.wakeUp = wake;
+    });
+  }
+}
+
+const expectationHolds = (expected: ExpectedRevision, head: number): boolean => {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return head === -1;
+    case 'stream_exists':
+      return head >= 0;
+    default:
+      return head === expected;
+  }
+};
+
+/** Positions are the decimal sequence number; absent means "from the start" (before 1). */
+const parsePosition = (position: LogPosition | undefined): number => {
+  if (position === undefined) return 0;
+  if (!/^\d+$/.test(position)) throw new Error(`${position} is not a SQLite event store position`);
+  return Number(position);
+};
+
+const toStoredEvent = (row: EventRow): StoredEvent => ({
+  id: row.id,
+  type: row.type,
+  schemaVersion: row.schema_version,
+  data: JSON.parse(row.data),
+  metadata: JSON.parse(row.metadata),
+  stream: row.stream,
+  revision: row.revision,
+  position: String(row.position),
+});

@@ -1,0 +1,76 @@
+import { BusMessage, EventBus } from '../event-bus.port';
+
+/** Handles one message for one consumer group; the returned promise is the group's acknowledgement. */
+export type BusMessageHandler = (message: BusMessage) => Promise<void>;
+
+interface GroupSubscription {
+  handler: BusMessageHandler;
+  /** Deliveries to one group run one after another, so the group sees each topic in order. */
+  tail: Promise<void>;
+}
+
+/**
+ * The bus of the embedded default: every service runs in one process, fed by the same forwarder
+ * code as Kafka. Consumers subscribe per (topic, consumer group), like Kafka consumer groups.
+ *
+ * `publish` hands the messages, in order, to every group subscribed to their topic and resolves
+ * only when every group's handler resolved: that is the in-process acknowledgement, after which
+ * the forwarder stores its checkpoint. When a handler rejects, `publish` rejects (once all groups
+ * settled); the forwarder then republishes from its checkpoint, so groups that had already
+ * handled the batch see it again and de-duplicate by event id, as Kafka consumers do.
+ *
+ * Nothing is buffered: a message published to a topic no group subscribes to is dropped. The
+ * composition root therefore starts the forwarders only after the consumers have subscribed
+ * (Nest: after `startAllMicroservices()`); a consumer added later catches up through the
+ * read-model rebuild, not through the bus.
+ */
+export class InMemoryBus implements EventBus {
+  readonly kind = 'in-memory';
+  private readonly topics = new Map<string, Map<string, GroupSubscription>>();
+  private closed = false;
+
+  /** Registers the handler of `groupId` for `topic`; answers a function that unsubscribes it. */
+  subscribe(topic: string, groupId: string, handler: BusMessageHandler): () => void {
+    const groups = this.topics.get(topic) ?? new Map<string, GroupSubscription>();
+    if (groups.has(groupId)) throw new Error(`consumer group ${groupId} already subscribes to ${topic}`);
+    const subscription: GroupSubscription = { handler, tail: Promise.resolve() };
+    groups.set(groupId, subscription);
+    this.topics.set(topic, groups);
+    return () => {
+      if (groups.get(groupId) === subscription) groups.delete(groupId);
+    };
+  }
+
+  async publish(messages: readonly BusMessage[]): Promise<void> {
+    if (this.closed) throw new Error('the in-memory bus is closed');
+    const deliveries: Promise<void>[] = [];
+    for (const [topic, groups] of this.topics) {
+      const forTopic = messages.filter((message) => message.topic === topic);
+      if (forTopic.length === 0) continue;
+      for (const group of groups.values()) deliveries.push(this.deliver(group, forTopic));
+    }
+    // Wait for every group, even after one failed, so no handler is still running when the
+    // caller retries; then report the first failure.
+    const failure = (await Promise.allSettled(deliveries)).find((result) => result.status === 'rejected');
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+  }
+
+  async health(): Promise<{ status: 'up' | 'down'; kind: string; details?: Record<string, unknown> }> {
+    const subscriptions = Object.fromEntries([...this.topics].map(([topic, groups]) => [topic, [...groups.keys()]]));
+    return { status: this.closed ? 'down' : 'up', kind: this.kind, details: { subscriptions } };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.topics.values()].flatMap((groups) => [...groups.values()].map((group) => group.tail)));
+  }
+
+  private deliver(group: GroupSubscription, messages: readonly BusMessage[]): Promise<void> {
+    const delivery = group.tail.then(async () => {
+      // A group stops at its first failure: handling later messages would apply them out of order.
+      for (const message of messages) await group.handler(message);
+    });
+    group.tail = delivery.catch(() => undefined);
+    return delivery;
+  }
+}

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { CellActivityProjection } from './cell-activity/cell-activity.projection';
+
+@Module({ controllers: [CellActivityProjection] })
+export class CapacityBuildingModule {}

@@ -1,0 +1,41 @@
+import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { CommandContext, CommandRequest, etagOf } from '@oriental/service-kit';
+import type { Response } from 'express';
+import { BeneficiaryCreatedDto, RegisterBeneficiaryDto } from './register-beneficiary.dto';
+import { RegisterBeneficiaryHandler } from './register-beneficiary.handler';
+
+@ApiTags('beneficiaries')
+@Controller('beneficiaries')
+export class RegisterBeneficiaryController {
+  constructor(private readonly handler: RegisterBeneficiaryHandler) {}
+
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({ summary: 'Registers a beneficiary at a reception cell' })
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Same key and body: same answer, nothing appended again' })
+  @ApiHeader({ name: 'X-Actor', required: false, description: 'Who acts (until authentication lands)' })
+  @ApiCreatedResponse({ type: BeneficiaryCreatedDto })
+  @ApiBadRequestResponse({ description: 'Invalid or unknown field, unknown cell, missing Idempotency-Key (problem details with field errors)' })
+  @ApiConflictResponse({ description: 'IDEMPOTENCY_KEY_REUSED: the key was used with another body' })
+  @ApiUnprocessableEntityResponse({ description: 'A business rule refused it (e.g. CONSENT_TO_SERVICES_REQUIRED)' })
+  async register(
+    @Body() body: RegisterBeneficiaryDto,
+    @CommandRequest() context: CommandContext,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<BeneficiaryCreatedDto> {
+    const { beneficiaryId, revision, replayed } = await this.handler.handle(body, context);
+    response.setHeader('Location', `/beneficiaries/${beneficiaryId}`);
+    response.setHeader('ETag', etagOf(revision));
+    if (replayed) response.setHeader('Idempotent-Replayed', 'true');
+    return { beneficiaryId };
+  }
+}

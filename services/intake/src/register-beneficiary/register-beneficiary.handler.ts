@@ -1,0 +1,46 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { beneficiaryDecider, beneficiaryStream } from '@oriental/intake-domain';
+import { ReferenceData } from '@oriental/reference-data';
+import { COMMAND_EXECUTOR, CommandContext, CommandExecutor, keyedId, REFERENCE_DATA, RequestValidationError } from '@oriental/service-kit';
+import { BeneficiaryCodec } from '../beneficiary.codec';
+import { RegisterBeneficiaryDto } from './register-beneficiary.dto';
+
+@Injectable()
+export class RegisterBeneficiaryHandler {
+  constructor(
+    @Inject(COMMAND_EXECUTOR) private readonly executor: CommandExecutor,
+    @Inject(REFERENCE_DATA) private readonly referenceData: ReferenceData,
+    private readonly codec: BeneficiaryCodec,
+  ) {}
+
+  async handle(body: RegisterBeneficiaryDto, context: CommandContext): Promise<{ beneficiaryId: string; revision: number; replayed: boolean }> {
+    if (!this.referenceData.isKnownCell(body.cellId)) {
+      throw new RequestValidationError([{ field: 'cellId', message: `unknown cell "${body.cellId}"` }]);
+    }
+    // Derived from the key, so a retried registration finds the stream it created.
+    const beneficiaryId = keyedId(context, 'beneficiary');
+    const outcome = await this.executor.execute({
+      stream: beneficiaryStream(beneficiaryId),
+      decider: beneficiaryDecider,
+      codec: this.codec,
+      beneficiaryId,
+      cellId: body.cellId,
+      context,
+      command: {
+        type: 'RegisterBeneficiary',
+        data: {
+          beneficiaryId,
+          cellId: body.cellId,
+          category: body.category,
+          sex: body.sex,
+          birthYear: body.birthYear,
+          nationality: body.nationality,
+          consent: { services: body.consent.services, sharing: body.consent.sharing, statistics: body.consent.statistics },
+          person: { firstName: body.person.firstName, lastName: body.person.lastName, ...(body.person.phone ? { phone: body.person.phone } : {}) },
+          now: context.now,
+        },
+      },
+    });
+    return { beneficiaryId, revision: outcome.revision, replayed: outcome.replayed };
+  }
+}

@@ -1,0 +1,24 @@
+import './tracing';
+import { ConfigurationError, JsonLogger, loadConfig, stopOnSignals } from '@oriental/service-kit';
+import { startNetwork } from './network';
+
+/** `npm start`: the whole network on one machine, no servers needed. */
+const main = async () => {
+  const config = loadConfig();
+  const logger = new JsonLogger('network', config.LOG_LEVEL);
+  const network = await startNetwork(config);
+  logger.log({ msg: 'network up', urls: network.urls, dataDir: config.dataDir }, 'network');
+  process.stderr.write(
+    `\nOriental reception-cell network is running (data in ${config.dataDir}):\n` +
+      Object.entries(network.urls)
+        .map(([name, url]) => `  ${name.padEnd(18)} ${url}   docs: ${url}/docs   health: ${url}/health`)
+        .join('\n') +
+      '\n\n',
+  );
+  stopOnSignals(() => network.stop(), config.SHUTDOWN_GRACE_MS, logger);
+};
+
+main().catch((error) => {
+  process.stderr.write(error instanceof ConfigurationError ? `${error.message}\n` : `network failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,80 @@
+import { Logger, LoggerService } from '@nestjs/common';
+import { capacityBuildingService } from '@oriental/capacity-building';
+import { intakeService } from '@oriental/intake';
+import { referralService } from '@oriental/referral';
+import { reportingService } from '@oriental/reporting';
+import {
+  Clock,
+  Infrastructure,
+  JsonLogger,
+  openInfrastructure,
+  RunningService,
+  ServiceConfig,
+  ServiceDefinition,
+  startService,
+} from '@oriental/service-kit';
+
+export const networkServices: ServiceDefinition[] = [intakeService, referralService, capacityBuildingService, reportingService];
+
+export interface RunningNetwork {
+  services: RunningService[];
+  urls: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded default: the four services in one process, each on its own port, sharing one
+ * SQLite event store and one in-process bus (each keeps its own read store, as it would in
+ * its own process). Consumers start listening before any forwarder runs, so the in-process
+ * bus never publishes to nobody.
+ */
+export const startNetwork = async (
+  config: ServiceConfig,
+  options: { clock?: Clock; logger?: (service: string) => LoggerService; ports?: Partial<Record<string, number>> } = {},
+): Promise<RunningNetwork> => {
+  const loggerFor = options.logger ?? ((service: string) => new JsonLogger(service, config.LOG_LEVEL));
+  Logger.overrideLogger(loggerFor('network'));
+  const shared = await openInfrastructure(config, 'network-shared');
+  await shared.readStore.close(); // each service opens its own read store below
+  const services: RunningService[] = [];
+  try {
+    for (const definition of networkServices) {
+      const infrastructure: Infrastructure = await openInfrastructure(config, definition.name, {
+        eventStore: shared.eventStore,
+        bus: shared.bus,
+        ...(shared.memoryBus ? { memoryBus: shared.memoryBus } : {}),
+      });
+      const port = options.ports?.[definition.name];
+      services.push(
+        await startService(definition, {
+          config,
+          infrastructure,
+          ownsInfrastructure: false,
+          startForwarder: false,
+          logger: loggerFor(definition.name),
+          ...(options.clock ? { clock: options.clock } : {}),
+          ...(port !== undefined ? { port } : {}),
+        }),
+      );
+    }
+    for (const service of services) await service.startForwarder();
+  } catch (error) {
+    await Promise.allSettled(services.map((s) => s.stop()));
+    await shared.bus.close();
+    await shared.eventStore.close();
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    services,
+    urls: Object.fromEntries(services.map((s) => [s.name, s.url])),
+    stop: () =>
+      (stopping ??= (async () => {
+        // Stop forwarders first (checkpoints stored), then every service, then what they shared.
+        await Promise.all(services.map((s) => s.forwarder?.stop()));
+        await Promise.all(services.map((s) => s.stop()));
+        await shared.bus.close();
+        await shared.eventStore.close();
+      })()),
+  };
+};
