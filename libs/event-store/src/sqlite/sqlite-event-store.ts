@@ -229,7 +229,7 @@ export class SqliteEventStore implements EventStore, CheckpointStore {
       // followed by the highest code point (only names holding U+10FFFF itself would be missed).
       const byPrefix = Array.from({ length: prefixCount }, () => '(stream >= ? AND stream < ? || char(1114111))');
       const streams = prefixCount ? ` AND (${byPrefix.join(' OR ')})` : '';
-      statement = this.db.prepare<unknown[], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ?${streams} ORDER BY position LIMIT ?`);
+      statement = this.db.prepare<unknown[], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position >= ?${streams} ORDER BY position LIMIT ?`);
       this.readAllStatements.set(prefixCount, statement);
     }
     return statement;

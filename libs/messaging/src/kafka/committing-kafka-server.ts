@@ -77,7 +77,7 @@ export class CommittingKafkaServer extends ServerKafka {
     callback();
   }
 
-  override async bindEvents(): Promise<void> {
+  override async bindEvents(_consumer: NestKafkaConsumer): Promise<void> {
     const consumer = this.requireConsumer();
     const topics = [...this.messageHandlers]
       .filter(([topic, handler]) => {

@@ -42,7 +42,7 @@ export class KafkaEventBus implements EventBus {
   connect(): Promise<void> {
     this.connecting ??= (async () => {
       await Promise.all([this.producer.connect(), this.admin.connect()]);
-      if (this.options.topics?.length) await this.ensureTopics(this.options.topics);
+      if (this.options.topics?.length) await ensureTopics(this.admin, this.options.topics, this.options);
     })().catch((error: unknown) => {
       this.connecting = undefined;
       throw error;

@@ -55,10 +55,15 @@ export class EmbeddedReadStore implements ReadStore {
 
   private constructor(private readonly file: SqliteDocumentFile | undefined) {}
 
-  static open(options: EmbeddedReadStoreOptions = {}): EmbeddedReadStore {
-    const persistent = options.file !== undefined && options.file !== ':memory:';
-    const store = new EmbeddedReadStore(persistent ? new SqliteDocumentFile(options.file!, options.lockTimeoutMs) : undefined);
-    store.load();
+  static open({ file, lockTimeoutMs }: EmbeddedReadStoreOptions = {}): EmbeddedReadStore {
+    if (file === undefined || file === ':memory:') return new EmbeddedReadStore(undefined);
+    const store = new EmbeddedReadStore(new SqliteDocumentFile(file, lockTimeoutMs));
+    try {
+      store.load();
+    } catch (error) {
+      void store.close();
+      throw error;
+    }
     return store;
   }
 
@@ -89,6 +94,7 @@ export class EmbeddedReadStore implements ReadStore {
 
   private load(): void {
     if (!this.file) return;
+    // Memory is rebuilt from the file: it holds every document as last written.
     for (const row of this.file.rows()) {
       this.documentsOf(row.collection).set(row.id, {
         version: row.version,

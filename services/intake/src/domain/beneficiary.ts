@@ -38,7 +38,7 @@ export type Beneficiary = { status: 'unknown' } | ({ status: 'registered' } & Re
 
 export const initialState: Beneficiary = { status: 'unknown' };
 
-export const evolve = (state: Beneficiary, event: BeneficiaryEvent): Beneficiary => {
+export const evolve = (_state: Beneficiary, event: BeneficiaryEvent): Beneficiary => {
   switch (event.type) {
     case 'BeneficiaryRegistered':
       return { status: 'registered', ...event.data };

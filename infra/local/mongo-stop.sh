@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Stops the server started by mongo-start.sh (SIGTERM, up to 15 s, then SIGKILL). Idempotent.
+# Its data is in memory and goes with it. `--purge` also deletes its logs; the installed jars stay.
+#   INFRA_HOME  default ~/.cache/oriental-infra
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+LOG_PREFIX=mongo-stop
+# shellcheck source=_lib.sh
+. "$HERE/_lib.sh"
+
+purge=false
+for arg in "$@"; do
+  case "$arg" in
+    --purge) purge=true ;;
+    -h | --help) sed -n '2,5p' "$0"; exit 0 ;;
+    *) die "unknown argument: $arg (usage: mongo-stop.sh [--purge])" ;;
+  esac
+done
+
+MONGO_HOME="$INFRA_HOME/mongo"
+stop_pid "$MONGO_HOME/mongo.pid" "$MONGO_HOME/dist/classes" "MongoDB-compatible server" 15
+
+if $purge; then
+  rm -f "$MONGO_HOME"/mongo.log*
+  log "purged logs under $MONGO_HOME"
+fi

@@ -1,0 +1,547 @@
+import { randomUUID } from 'node:crypto';
+import { assertValidEvent, EventMetadata, InvalidEventError, NewEvent, StoredEvent } from '@oriental/contracts';
+import { eventually } from '@oriental/testing';
+import { CheckpointStore, EventStore, StreamRevisionConflict, SubscribeToAllOptions, Subscription } from '../event-store.port';
+import { anEvent, aStream } from './builders';
+
+export interface ContractSubject {
+  store: EventStore & CheckpointStore;
+  cleanup(): Promise<void>;
+}
+
+export interface ContractOptions {
+  /** KurrentDB builds journeys with a server-side projection: a journey read may lag an append. */
+  journeyIsEventuallyConsistent?: boolean;
+}
+
+const TIMEOUT_MS = 30_000;
+
+/**
+ * The behaviour every EventStore & CheckpointStore adapter must show. It never assumes an empty
+ * log: streams are unique per test, and global reads filter on a prefix unique to the test, so
+ * it also runs against a shared, long-lived server.
+ */
+export const eventStoreContract = (name: string, factory: () => Promise<ContractSubject>, options: ContractOptions = {}): void => {
+  describe(`${name} honours the event store contract`, () => {
+    let store: EventStore & CheckpointStore;
+    let cleanup: () => Promise<void>;
+    let subscriptions: Subscription[];
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await factory());
+      subscriptions = [];
+    });
+
+    afterEach(async () => {
+      await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+      await cleanup();
+    });
+
+    const append = (stream: string, events: NewEvent[], expectedRevision: Parameters<EventStore['appendToStream']>[2]['expectedRevision'] = 'any') =>
+      store.appendToStream(stream, events, { expectedRevision });
+
+    const failureOf = (promise: Promise<unknown>): Promise<unknown> =>
+      promise.then(
+        () => {
+          throw new Error('expected a failure, got a success');
+        },
+        (error: unknown) => error,
+      );
+
+    /** Subscribes, recording what arrives; afterEach stops it. */
+    const follow = (subscribe: Omit<SubscribeToAllOptions, 'onEvents'> & Partial<Pick<SubscribeToAllOptions, 'onEvents'>>) => {
+      const received: StoredEvent[] = [];
+      const batches: StoredEvent[][] = [];
+      const subscription = store.subscribeToAll({
+        onEvents: async (batch) => {
+          batches.push(batch);
+          received.push(...batch);
+        },
+        ...subscribe,
+      });
+      subscriptions.push(subscription);
+      return { received, batches, subscription };
+    };
+
+    const ids = (events: readonly { id: string }[]) => events.map((event) => event.id);
+    const storedAs = (event: NewEvent, stream: string, revision: number) => ({ ...event, stream, revision, position: expect.any(String) });
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    describe('appending and reading a stream', () => {
+      it(
+        'given a new stream, when events are appended, then readStream returns every envelope field intact, at revisions 0..n',
+        async () => {
+          const stream = aStream();
+          const events = [
+            anEvent({
+              type: 'BeneficiaryRegistered',
+              schemaVersion: 3,
+              data: { name: 'Ḥassan', tags: ['mre', 'returnee'], age: 42, nested: { ok: true, nothing: null } },
+              metadata: {
+                beneficiaryId: randomUUID(),
+                cellId: 'cell-oujda',
+                traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+                tracestate: 'vendor=value',
+                idempotencyKey: 'key-1',
+              },
+            }),
+            anEvent({ data: [1, 'two', { three: 3 }] }),
+            anEvent({ data: 'plain text', metadata: { occurredAt: '2024-07-01T10:00:00.000+01:00' } }),
+          ];
+
+          const result = await append(stream, events, 'no_stream');
+          const stored = await store.readStream(stream);
+
+          expect(stored).toStrictEqual(events.map((event, revision) => storedAs(event, stream, revision)));
+          expect(result).toStrictEqual({ nextExpectedRevision: 2, position: stored[2].position });
+          expect(new Set(stored.map((event) => event.position)).size).toBe(3);
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        'given a stream, when read from a revision with a maximum count, then only that window comes back',
+        async () => {
+          const stream = aStream();
+          const events = Array.from({ length: 5 }, () => anEvent());
+          await append(stream, events, 'no_stream');
+
+          expect(ids(await store.readStream(stream, { fromRevision: 1, maxCount: 2 }))).toEqual(ids(events.slice(1, 3)));
+          expect((await store.readStream(stream, { fromRevision: 3 })).map((event) => event.revision)).toEqual([3, 4]);
+          expect(ids(await store.readStream(stream, { maxCount: 1 }))).toEqual([events[0].id]);
+        },
+        TIMEOUT_MS,
+      );
+
+      it('given no such stream, when it is read, then the answer is empty', async () => {
+        expect(await store.readStream(aStream())).toEqual([]);
+      });
+    });
+
+    describe('optimistic concurrency', () => {
+      const conflictOn = async (stream: string, expected: Parameters<typeof append>[2], actual: number) => {
+        const error = await failureOf(append(stream, [anEvent()], expected));
+        expect(error).toBeInstanceOf(StreamRevisionConflict);
+        expect(error).toMatchObject({ code: 'STREAM_REVISION_CONFLICT', stream, expected, actual });
+      };
+
+      it(
+        'given an existing stream, when appending with no_stream, then it conflicts with the actual revision',
+        async () => {
+          const stream = aStream();
+          await append(stream, [anEvent(), anEvent()], 'no_stream');
+          await conflictOn(stream, 'no_stream', 1);
+          expect(await store.readStream(stream)).toHaveLength(2);
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        'given a stream at revision 1, when appending at revision 0, then it conflicts',
+        async () => {
+          const stream = aStream();
+          await append(stream, [anEvent(), anEvent()], 'no_stream');
+          await conflictOn(stream, 0, 1);
+        },
+        TIMEOUT_MS,
+      );
+
+      it('given no stream, when appending with stream_exists or a revision, then it conflicts with actual -1', async () => {
+        const stream = aStream();
+        await conflictOn(stream, 'stream_exists', -1);
+        await conflictOn(stream, 0, -1);
+        expect(await store.readStream(stream)).toEqual([]);
+      });
+
+      it(
+        'given matching expectations, when appending, then each append lands',
+        async () => {
+          const stream = aStream();
+          expect((await append(stream, [anEvent()], 'any')).nextExpectedRevision).toBe(0);
+          expect((await append(stream, [anEvent()], 'stream_exists')).nextExpectedRevision).toBe(1);
+          expect((await append(stream, [anEvent(), anEvent()], 1)).nextExpectedRevision).toBe(3);
+          expect((await append(stream, [anEvent()], 'any')).nextExpectedRevision).toBe(4);
+          expect((await store.readStream(stream)).map((event) => event.revision)).toEqual([0, 1, 2, 3, 4]);
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        'given two writers that read the same revision, when both append, then exactly one wins',
+        async () => {
+          const stream = aStream();
+          await append(stream, [anEvent()], 'no_stream');
+          const [first, second] = [anEvent(), anEvent()];
+
+          const outcomes = await Promise.allSettled([append(stream, [first], 0), append(stream, [second], 0)]);
+
+          const winners = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+          const losers = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+          expect(winners).toHaveLength(1);
+          expect(losers).toEqual([expect.any(StreamRevisionConflict)]);
+          const stored = await store.readStream(stream);
+          expect(stored).toHaveLength(2);
+          expect([first.id, second.id]).toContain(stored[1].id);
+        },
+        TIMEOUT_MS,
+      );
+    });
+
+    describe('idempotent appends (a retried command)', () => {
+      it.each(['no_stream', 'any'] as const)(
+        'given an appended event, when the same event is appended again with %s, then it is stored once and the answer repeats',
+        async (expectedRevision) => {
+          const stream = aStream();
+          const event = anEvent();
+
+          const first = await append(stream, [event], expectedRevision);
+          const retry = await append(stream, [event], expectedRevision);
+
+          expect(retry).toStrictEqual(first);
+          expect(ids(await store.readStream(stream))).toEqual([event.id]);
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        'given an appended batch, when it is retried at the same revision, then nothing is added and the answer repeats',
+        async () => {
+          const stream = aStream();
+          await append(stream, [anEvent()], 'no_stream');
+          const batch = [anEvent(), anEvent()];
+
+          const first = await append(stream, batch, 0);
+          const retry = await append(stream, batch, 0);
+
+          expect(retry).toStrictEqual(first);
+          expect(first.nextExpectedRevision).toBe(2);
+          expect(await store.readStream(stream)).toHaveLength(3);
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        'given a stream that moved on, when an earlier append is retried, then it answers what that append answered',
+        async () => {
+          const stream = aStream();
+          const event = anEvent();
+          const first = await append(stream, [event], 'no_stream');
+          await append(stream, [anEvent()], 0);
+
+          expect(await append(stream, [event], 'no_stream')).toStrictEqual(first);
+          expect(await store.readStream(stream)).toHaveLength(2);
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        'given a stored event, when a batch repeats it beside a new event, then the partial duplicate conflicts and nothing is added',
+        async () => {
+          const stream = aStream();
+          const stored = anEvent();
+          await append(stream, [stored], 'no_stream');
+
+          const error = await failureOf(append(stream, [stored, anEvent()], 'no_stream'));
+
+          expect(error).toBeInstanceOf(StreamRevisionConflict);
+          expect(ids(await store.readStream(stream))).toEqual([stored.id]);
+        },
+        TIMEOUT_MS,
+      );
+    });
+
+    describe('validation', () => {
+      const withoutActor = (): NewEvent => {
+        const event = anEvent();
+        delete (event.metadata as Partial<EventMetadata>).actor;
+        return event;
+      };
+
+      it.each([
+        ['an id that is not a uuid', () => anEvent({ id: 'not-a-uuid' })],
+        ['no actor', withoutActor],
+      ])(
+        'given an event with %s, when appended beside a valid one, then InvalidEventError is thrown and nothing is stored',
+        async (_what, invalid) => {
+          const stream = aStream();
+
+          const error = await failureOf(append(stream, [anEvent(), invalid()], 'no_stream'));
+
+          expect(error).toBeInstanceOf(InvalidEventError);
+          expect(await store.readStream(stream)).toEqual([]);
+        },
+        TIMEOUT_MS,
+      );
+    });
+
+    describe('journeys', () => {
+      it(
+        "given one beneficiary's events in two streams interleaved with another's, when the journey is read, then it holds exactly theirs in global order",
+        async () => {
+          const [someone, someoneElse] = [randomUUID(), randomUUID()];
+          const [intake, referral, other] = [aStream('beneficiary'), aStream('referral'), aStream('beneficiary')];
+          const theirs = (stream: string) => ({ stream, event: anEvent({ metadata: { beneficiaryId: someone } }) });
+          const notTheirs = (stream: string) => ({ stream, event: anEvent({ metadata: { beneficiaryId: someoneElse } }) });
+          const unrelated = (stream: string) => ({ stream, event: anEvent() });
+          const steps = [theirs(intake), notTheirs(other), theirs(referral), unrelated(referral), theirs(intake), notTheirs(other), theirs(referral)];
+          for (const { stream, event } of steps) await append(stream, [event]);
+
+          const [intakeEvents, referralEvents] = [await store.readStream(intake), await store.readStream(referral)];
+          const expected = steps
+            .filter(({ event }) => event.metadata.beneficiaryId === someone)
+            .map(({ event }) => [...intakeEvents, ...referralEvents].find((stored) => stored.id === event.id));
+          const journeyIsComplete = async () => expect(await store.readJourney(someone)).toStrictEqual(expected);
+
+          await (options.journeyIsEventuallyConsistent ? eventually(journeyIsComplete, { timeoutMs: 20_000 }) : journeyIsComplete());
+          expect(await store.readJourney(randomUUID())).toEqual([]);
+        },
+        TIMEOUT_MS,
+      );
+    });
+
+    describe('reading the global log', () => {
+      const uniquePrefix = () => `contract${randomUUID().replace(/-/g, '')}-`;
+
+      it(
+        'given events in streams under a prefix, when paging with after and maxCount, then pages are in global order with no gaps or repeats',
+        async () => {
+          const [prefix, otherPrefix] = [uniquePrefix(), uniquePrefix()];
+          const [first, second, elsewhere] = [`${prefix}a`, `${prefix}b`, `${otherPrefix}a`];
+          const steps: [string, NewEvent[]][] = [
+            [first, [anEvent()]],
+            [elsewhere, [anEvent()]],
+            [second, [anEvent()]],
+            [first, [anEvent(), anEvent()]],
+            [second, [anEvent()]],
+          ];
+          for (const [stream, events] of steps) await append(stream, events);
+          const ours = steps.filter(([stream]) => stream.startsWith(prefix)).flatMap(([, events]) => events);
+
+          const page1 = await store.readAll({ maxCount: 2, streamPrefixes: [prefix] });
+          const page2 = await store.readAll({ after: page1[1].position, maxCount: 2, streamPrefixes: [prefix] });
+          const page3 = await store.readAll({ after: page2[1].position, maxCount: 2, streamPrefixes: [prefix] });
+          const page4 = await store.readAll({ after: page3[0].position, maxCount: 2, streamPrefixes: [prefix] });
+
+          expect([page1, page2, page3].map(ids)).toEqual([ids(ours.slice(0, 2)), ids(ours.slice(2, 4)), ids(ours.slice(4))]);
+          expect(page4).toEqual([]);
+          expect([...page1, ...page2, ...page3]).toStrictEqual(
+            [...(await store.readStream(first)), ...(await store.readStream(second))].sort(
+              (a, b) => ids(ours).indexOf(a.id) - ids(ours).indexOf(b.id),
+            ),
+          );
+
+          const both = await store.readAll({ maxCount: 100, streamPrefixes: [prefix, otherPrefix] });
+          expect(ids(both)).toEqual(steps.flatMap(([, events]) => ids(events)));
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        'given no prefix, when reading after a position, then every stream comes back and only valid envelopes (no internal records)',
+        async () => {
+          const [stream, otherStream] = [aStream(), aStream('other')];
+          const { position: start } = await append(stream, [anEvent()]);
+          await store.save(`contract-${randomUUID()}`, start);
+          const later = [anEvent(), anEvent()];
+          await append(otherStream, [later[0]]);
+          await append(stream, [later[1]]);
+
+          const read = await store.readAll({ after: start, maxCount: 1_000 });
+
+          expect(ids(read).filter((id) => ids(later).includes(id))).toEqual(ids(later));
+          read.forEach((event) => expect(() => assertValidEvent(event)).not.toThrow());
+        },
+        TIMEOUT_MS,
+      );
+    });
+
+    describe('subscribing to the global log', () => {
+      const prefixed = () => {
+        const prefix = `contract${randomUUID().replace(/-/g, '')}-`;
+        return { prefix, stream: (name: string) => `${prefix}${name}` };
+      };
+
+      it(
+        'given stored events, when subscribing from the start, then it delivers them in order, then live appends, in bounded batches',
+        async () => {
+          const { prefix, stream } = prefixed();
+          const before = [anEvent(), anEvent(), anEvent()];
+          await append(stream('a'), before.slice(0, 2));
+          await append(stream('b'), before.slice(2));
+
+          const { received, batches } = follow({ streamPrefixes: [prefix], maxBatchSize: 2 });
+          await eventually(() => expect(ids(received)).toEqual(ids(before)));
+          const live = [anEvent(), anEvent()];
+          await append(stream('b'), [live[0]]);
+          await append(stream('a'), [live[1]]);
+
+          await eventually(() => expect(ids(received)).toEqual(ids([...before, ...live])));
+          expect(batches.every((batch) => batch.length >= 1 && batch.length <= 2)).toBe(true);
+          expect(received).toStrictEqual(await store.readAll({ maxCount: 10, streamPrefixes: [prefix] }));
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        'given a slow handler, when events arrive, then batches are delivered one at a time',
+        async () => {
+          const { prefix, stream } = prefixed();
+          let inFlight = 0;
+          let mostInFlight = 0;
+          const handled: StoredEvent[] = [];
+          follow({
+            streamPrefixes: [prefix],
+            maxBatchSize: 1,
+            onEvents: async (batch) => {
+              mostInFlight = Math.max(mostInFlight, ++inFlight);
+              await sleep(20);
+              handled.push(...batch);
+              inFlight--;
+            },
+          });
+          const events = Array.from({ length: 4 }, () => anEvent());
+          for (const event of events) await append(stream('a'), [event]);
+
+          await eventually(() => expect(ids(handled)).toEqual(ids(events)));
+          expect(mostInFlight).toBe(1);
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        'given a checkpoint saved after some events, when a new subscription resumes from it, then it gets exactly the rest',
+        async () => {
+          const { prefix, stream } = prefixed();
+          const checkpoint = `contract-${randomUUID()}`;
+          const events = Array.from({ length: 5 }, () => anEvent());
+          await append(stream('a'), events.slice(0, 3));
+          await append(stream('b'), events.slice(3));
+
+          const handled: StoredEvent[] = [];
+          const first = follow({
+            streamPrefixes: [prefix],
+            maxBatchSize: 1,
+            onEvents: async ([event]) => {
+              if (handled.length === 3) return;
+              handled.push(event);
+              await store.save(checkpoint, event.position);
+            },
+          });
+          await eventually(() => expect(handled).toHaveLength(3));
+          await first.subscription.stop();
+          const live = anEvent();
+          await append(stream('a'), [live]);
+
+          const resumed = follow({ streamPrefixes: [prefix], after: await store.load(checkpoint) });
+
+          const rest = [...events.slice(3), live];
+          await eventually(() => expect(ids(resumed.received)).toEqual(ids(rest)));
+          await sleep(300);
+          expect(ids(resumed.received)).toEqual(ids(rest));
+          expect(ids(handled)).toEqual(ids(events.slice(0, 3)));
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        'given a handler that fails, when a batch arrives, then the subscription stops and onError gets the failure',
+        async () => {
+          const { prefix, stream } = prefixed();
+          const failure = new Error('read model bug');
+          let calls = 0;
+          const reported: unknown[] = [];
+          follow({
+            streamPrefixes: [prefix],
+            onEvents: async () => {
+              calls++;
+              throw failure;
+            },
+            onError: (error) => reported.push(error),
+          });
+
+          await append(stream('a'), [anEvent()]);
+          await eventually(() => expect(reported).toEqual([failure]));
+          await append(stream('a'), [anEvent()]);
+          await sleep(300);
+
+          expect(calls).toBe(1);
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        'given a batch in flight, when the subscription is stopped, then stop waits for the batch and nothing more is delivered',
+        async () => {
+          const { prefix, stream } = prefixed();
+          let release: () => void = () => undefined;
+          let started = 0;
+          let finished = 0;
+          const { subscription } = follow({
+            streamPrefixes: [prefix],
+            maxBatchSize: 1,
+            onEvents: async () => {
+              started++;
+              await new Promise<void>((resolve) => (release = resolve));
+              finished++;
+            },
+          });
+          await append(stream('a'), [anEvent(), anEvent()]);
+          await eventually(() => expect(started).toBe(1));
+
+          let stopped = false;
+          const stopping = subscription.stop().then(() => (stopped = true));
+          await sleep(100);
+          expect(stopped).toBe(false);
+          release();
+          await stopping;
+
+          expect(finished).toBe(1);
+          await sleep(200);
+          expect(started).toBe(1);
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        'given a position, when subscribing after it, then delivery starts strictly after it',
+        async () => {
+          const { prefix, stream } = prefixed();
+          const events = [anEvent(), anEvent(), anEvent()];
+          await append(stream('a'), events);
+          const [, second] = await store.readStream(stream('a'));
+
+          const { received } = follow({ streamPrefixes: [prefix], after: second.position });
+
+          await eventually(() => expect(ids(received)).toEqual([events[2].id]));
+        },
+        TIMEOUT_MS,
+      );
+    });
+
+    describe('checkpoints', () => {
+      it('given an unknown name, when loaded, then it is undefined', async () => {
+        expect(await store.load(`contract-${randomUUID()}`)).toBeUndefined();
+      });
+
+      it(
+        'given a checkpoint saved twice, when loaded, then the last save wins',
+        async () => {
+          const name = `contract-${randomUUID()}`;
+          const stream = aStream();
+          const { position: earlier } = await append(stream, [anEvent()]);
+          const { position: later } = await append(stream, [anEvent()]);
+
+          await store.save(name, earlier);
+          await store.save(name, later);
+
+          expect(await store.load(name)).toBe(later);
+        },
+        TIMEOUT_MS,
+      );
+    });
+
+    it('reports itself up', async () => {
+      expect(await store.health()).toMatchObject({ status: 'up', kind: store.kind });
+    });
+  });
+};

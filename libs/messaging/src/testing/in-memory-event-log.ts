@@ -1,0 +1,101 @@
+import { LogPosition, NewEvent, StoredEvent } from '@oriental/contracts';
+import type {
+  AppendResult,
+  CheckpointStore,
+  ComponentHealth,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  SubscribeToAllOptions,
+  Subscription,
+} from '@oriental/event-store';
+
+/**
+ * A tiny stand-in for the event store in messaging's unit specs: an array as the global log,
+ * a map as the checkpoint table, and subscriptions that catch up and then wait for appends. It
+ * checks no revisions; the real adapters and their contract suite live in `libs/event-store`.
+ */
+export class InMemoryEventLog implements EventStore, CheckpointStore {
+  readonly kind = 'in-memory-log';
+  readonly events: StoredEvent[] = [];
+  readonly checkpoints = new Map<string, LogPosition>();
+  private readonly waiting = new Set<() => void>();
+
+  async appendToStream(stream: string, events: readonly NewEvent[], _options?: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    let revision = this.events.filter((event) => event.stream === stream).length - 1;
+    for (const event of events) {
+      revision += 1;
+      this.events.push({ ...event, stream, revision, position: String(this.events.length + 1) });
+    }
+    this.waiting.forEach((wake) => wake());
+    return { nextExpectedRevision: revision, position: String(this.events.length) };
+  }
+
+  async readStream(stream: string): Promise<StoredEvent[]> {
+    return this.events.filter((event) => event.stream === stream);
+  }
+
+  async readJourney(beneficiaryId: string): Promise<StoredEvent[]> {
+    return this.events.filter((event) => event.metadata.beneficiaryId === beneficiaryId);
+  }
+
+  async readAll({ after, maxCount, streamPrefixes = [] }: ReadAllOptions): Promise<StoredEvent[]> {
+    return this.events
+      .slice(after === undefined ? 0 : Number(after))
+      .filter((event) => streamPrefixes.length === 0 || streamPrefixes.some((prefix) => event.stream.startsWith(prefix)))
+      .slice(0, maxCount);
+  }
+
+  subscribeToAll({ after, streamPrefixes, maxBatchSize = 100, onEvents, onError }: SubscribeToAllOptions): Subscription {
+    let stopped = false;
+    let wake = () => undefined as void;
+    const run = async () => {
+      let position = after;
+      await Promise.resolve();
+      while (!stopped) {
+        try {
+          const batch = await this.readAll({ after: position, maxCount: maxBatchSize, ...(streamPrefixes ? { streamPrefixes } : {}) });
+          if (batch.length === 0) {
+            await new Promise<void>((resolve) => {
+              wake = () => {
+                this.waiting.delete(wake);
+                resolve();
+              };
+              this.waiting.add(wake);
+            });
+            continue;
+          }
+          await onEvents(batch);
+          position = batch[batch.length - 1].position;
+        } catch (error) {
+          stopped = true;
+          onError?.(error);
+        }
+      }
+    };
+    const done = run();
+    return {
+      stop: async () => {
+        stopped = true;
+        wake();
+        await done;
+      },
+    };
+  }
+
+  async load(name: string): Promise<LogPosition | undefined> {
+    return this.checkpoints.get(name);
+  }
+
+  async save(name: string, position: LogPosition): Promise<void> {
+    this.checkpoints.set(name, position);
+  }
+
+  async health(): Promise<ComponentHealth> {
+    return { status: 'up', kind: this.kind };
+  }
+
+  async close(): Promise<void> {
+    this.waiting.forEach((wake) => wake());
+  }
+}

@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { Controller, INestMicroservice, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Ctx, CustomStrategy, EventPattern, Payload } from '@nestjs/microservices';
+import { eventually } from '@oriental/testing';
+import { BusMessage, EventBus } from '../event-bus.port';
+import { MessageHeaders } from '../message-headers';
+import { BusMessageContext } from '../nest/event-handler';
+
+/** What the contract needs from an adapter: its producing side and a Nest transport consuming from it. */
+export interface EventBusUnderTest {
+  bus: EventBus;
+  /** Nest microservice options consuming from this bus as consumer group `groupId`. */
+  consumer(groupId: string): CustomStrategy;
+  /** How long a published message may take to reach a consumer. */
+  deliveryTimeoutMs: number;
+  close(): Promise<void>;
+}
+
+export interface Received {
+  topic: string;
+  key: string;
+  payload: { key: string; n: number };
+  headers: Record<string, string>;
+}
+
+/**
+ * Starts a Nest microservice whose one controller handles `topics` with `@EventPattern`, the way
+ * services consume, and passes every message to `onMessage` (a rejection fails the handler).
+ */
+export const startConsumer = async (
+  strategy: CustomStrategy,
+  topics: string[],
+  onMessage: (received: Received) => Promise<void> | void,
+): Promise<INestMicroservice> => {
+  @Controller()
+  class RecordingController {
+    @EventPattern(topics)
+    async handle(@Payload() payload: Received['payload'], @Ctx() context: BusMessageContext): Promise<void> {
+      await onMessage({ topic: context.getTopic(), key: context.getKey(), payload, headers: context.getHeaders() });
+    }
+  }
+  @Module({ controllers: [RecordingController] })
+  class ConsumerModule {}
+
+  const app = await NestFactory.createMicroservice(ConsumerModule, { ...strategy, logger: false });
+  await app.listen();
+  return app;
+};
+
+/** A message whose value says which key it belongs to and its rank `n` within that key. */
+export const aMessage = (topic: string, key: string, n: number): BusMessage => ({
+  topic,
+  key,
+  value: JSON.stringify({ key, n }),
+  headers: { [MessageHeaders.eventId]: randomUUID(), [MessageHeaders.traceparent]: `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01` },
+});
+
+/** Unique topic and group names: Kafka keeps both between runs. */
+export const unique = (name: string): string => `test.${name}.${Date.now().toString(36)}.${randomUUID().slice(0, 8)}`;
+
+/** Publishes until the bus acknowledges, as the forwarder does (it retries from its checkpoint). */
+const publishUntilAcknowledged = async (bus: EventBus, messages: BusMessage[]): Promise<number> => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await bus.publish(messages);
+      return attempt;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+};
+
+const ranks = (received: Received[], key?: string) =>
+  received.filter((message) => key === undefined || message.key === key).map((message) => message.payload.n);
+
+/**
+ * The behaviour every `EventBus` adapter, with its Nest transport, must show. Run against the
+ * in-process bus (unit) and Kafka (int).
+ */
+export const eventBusContract = (adapter: string, setup: () => Promise<EventBusUnderTest>): void => {
+  describe(`EventBus contract: ${adapter}`, () => {
+    let sut: EventBusUnderTest;
+    const consumers: INestMicroservice[] = [];
+    const within = () => ({ timeoutMs: sut.deliveryTimeoutMs, intervalMs: 25 });
+
+    const consume = async (topics: string[], onMessage: (received: Received) => Promise<void> | void = () => undefined) => {
+      const received: Received[] = [];
+      const app = await startConsumer(sut.consumer(unique('group')), topics, async (message) => {
+        await onMessage(message);
+        received.push(message);
+      });
+      consumers.push(app);
+      return received;
+    };
+
+    beforeAll(async () => {
+      sut = await setup();
+    });
+    afterEach(async () => {
+      await Promise.all(consumers.splice(0).map((app) => app.close()));
+    });
+    afterAll(() => sut?.close());
+
+    it('delivers a published message to the @EventPattern handler: parsed JSON payload, key and headers', async () => {
+      const topic = unique('delivery');
+      const received = await consume([topic]);
+      const message = aMessage(topic, 'beneficiary-1', 0);
+
+      await sut.bus.publish([message]);
+
+      await eventually(() => expect(received).toEqual([{ topic, key: 'beneficiary-1', payload: { key: 'beneficiary-1', n: 0 }, headers: message.headers }]), within());
+    });
+
+    it('keeps the order of the messages of each key', async () => {
+      const topic = unique('order');
+      const received = await consume([topic]);
+      const keys = ['a', 'b', 'c'].map((key) => `${key}-${randomUUID()}`);
+      const messages = Array.from({ length: 10 }, (_, n) => keys.map((key) => aMessage(topic, key, n))).flat();
+
+      await sut.bus.publish(messages.slice(0, 14));
+      await sut.bus.publish(messages.slice(14));
+
+      await eventually(() => expect(received).toHaveLength(30), within());
+      for (const key of keys) expect(ranks(received, key)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    });
+
+    it('delivers every message to every consumer group, and each topic to its own handlers', async () => {
+      const [first, second] = [unique('groups-1'), unique('groups-2')];
+      const both = await consume([first, second]);
+      const firstOnly = await consume([first]);
+
+      await sut.bus.publish([aMessage(first, 'k', 0), aMessage(second, 'k', 1), aMessage(first, 'k', 2)]);
+
+      await eventually(() => expect(ranks(both).sort()).toEqual([0, 1, 2]), within());
+      await eventually(() => expect(ranks(firstOnly)).toEqual([0, 2]), within());
+    });
+
+    it('does not acknowledge a message whose handler failed: it comes again, and nothing after it is skipped', async () => {
+      const topic = unique('redelivery');
+      const attempts: number[] = [];
+      let failed = false;
+      const received = await consume([topic], ({ payload }) => {
+        attempts.push(payload.n);
+        if (payload.n === 2 && !failed) {
+          failed = true;
+          throw new Error('the read store is down');
+        }
+      });
+
+      await publishUntilAcknowledged(
+        sut.bus,
+        [0, 1, 2, 3, 4].map((n) => aMessage(topic, 'one-key', n)),
+      );
+
+      await eventually(() => expect(new Set(ranks(received))).toEqual(new Set([0, 1, 2, 3, 4])), within());
+      expect(attempts.filter((n) => n === 2).length).toBeGreaterThanOrEqual(2);
+      // Redeliveries may repeat messages (at-least-once), but the first success of each rank
+      // comes in order: 3 was not handled before 2 succeeded.
+      const firstSuccesses = ranks(received).filter((n, index, all) => all.indexOf(n) === index);
+      expect(firstSuccesses).toEqual([0, 1, 2, 3, 4]);
+    });
+
+    it('acknowledges an empty publish at once', async () => {
+      await expect(sut.bus.publish([])).resolves.toBeUndefined();
+    });
+
+    it('reports its health', async () => {
+      await expect(sut.bus.health()).resolves.toMatchObject({ status: 'up', kind: sut.bus.kind });
+    });
+  });
+};

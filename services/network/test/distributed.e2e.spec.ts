@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeWithInfra, eventually } from '@oriental/testing';
+import { freePort, ServiceProcess, startServiceProcess, stopGracefully } from './process';
+
+const registration = (i: number) => ({
+  cellId: ['driouch', 'nador', 'berkane', 'oujda', 'guercif', 'figuig'][i % 6],
+  category: ['mre', 'returnee', 'rpt'][i % 3],
+  sex: i % 2 ? 'male' : 'female',
+  birthYear: 1950 + (i % 60),
+  nationality: i % 3 === 2 ? 'SN' : 'MA',
+  consent: { services: true, sharing: i % 2 === 0, statistics: true },
+  person: { firstName: `Person${i}`, lastName: 'Test', phone: '+212600000000' },
+});
+
+/**
+ * The distributed mode over real servers: intake and reporting as separate processes, Kafka
+ * between them, MongoDB-compatible read models, SQLite log shared on disk. The process that
+ * forwards (intake) is killed with SIGKILL in the middle of the run: nothing may be lost and
+ * nothing counted twice.
+ */
+describeWithInfra('kafka', 'distributed intake → Kafka → reporting (e2e)', (brokers) => {
+  describeWithInfra('mongodb', 'with MongoDB read models', (mongoUri) => {
+    jest.setTimeout(240_000);
+    const run = `e2e${Date.now()}${randomBytes(3).toString('hex')}`;
+    let dataDir: string;
+    let env: Record<string, string>;
+    let intake: ServiceProcess | undefined;
+    let reporting: ServiceProcess | undefined;
+    let intakePort: number;
+    let logFile: string;
+
+    const register = async (i: number) => {
+      const response = await fetch(`${intake!.url}/beneficiaries`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': `${run}-registration-${i}` },
+        body: JSON.stringify(registration(i)),
+      });
+      if (response.status !== 201) throw new Error(`registration ${i} answered ${response.status}: ${await response.text()}`);
+      return ((await response.json()) as { beneficiaryId: string }).beneficiaryId;
+    };
+
+    const total = async () => {
+      const response = await fetch(`${reporting!.url}/reports/network`);
+      return ((await response.json()) as { beneficiaries: { total: number } }).beneficiaries.total;
+    };
+
+    beforeAll(async () => {
+      dataDir = mkdtempSync(join(tmpdir(), 'e2e-'));
+      logFile = join(dataDir, 'services.log');
+      env = {
+        DATA_DIR: dataDir,
+        EVENT_STORE: 'sqlite',
+        BUS: 'kafka',
+        KAFKA_BROKERS: brokers,
+        // A namespace of its own, so earlier runs on the same broker cannot leak into the count.
+        KAFKA_TOPIC_PREFIX: `${run}.`,
+        READ_STORE: 'mongodb',
+        MONGODB_URI: mongoUri,
+        MONGODB_DB: run,
+        PERSONAL_DATA_MASTER_KEY: randomBytes(32).toString('base64'),
+        LOG_LEVEL: 'warn',
+      };
+      intakePort = await freePort();
+      [intake, reporting] = await Promise.all([
+        startServiceProcess('intake', intakePort, env, logFile),
+        startServiceProcess('reporting', await freePort(), env, logFile),
+      ]);
+    });
+
+    afterAll(async () => {
+      await Promise.all([intake, reporting].filter((p): p is ServiceProcess => !!p && p.child.exitCode === null).map((p) => stopGracefully(p)));
+      if (process.env.KEEP_E2E_LOGS) process.stderr.write(readFileSync(logFile, 'utf8'));
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('counts exactly 200 registrations although the forwarding process is killed midway', async () => {
+      const ids = new Set<string>();
+      for (let i = 0; i < 100; i++) ids.add(await register(i));
+
+      // SIGKILL: no shutdown hook runs, the forwarder's checkpoint is wherever it was.
+      intake!.child.kill('SIGKILL');
+      await intake!.exited;
+      intake = await startServiceProcess('intake', intakePort, env, logFile);
+
+      for (let i = 100; i < 200; i++) ids.add(await register(i));
+      expect(ids.size).toBe(200);
+
+      await eventually(async () => expect(await total()).toBe(200), { timeoutMs: 90_000, intervalMs: 500 });
+      // Late duplicates (republished after the crash) must not raise it.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(await total()).toBe(200);
+
+      const report = (await (await fetch(`${reporting!.url}/reports/network`)).json()) as {
+        beneficiaries: { byCell: Record<string, number>; byCategory: Record<string, number> };
+      };
+      expect(Object.values(report.beneficiaries.byCell).reduce((a, b) => a + b, 0)).toBe(200);
+      expect(report.beneficiaries.byCategory).toEqual({ mre: 67, returnee: 67, rpt: 66 });
+    });
+
+    it('stops on SIGTERM within 10 seconds, storing its checkpoints', async () => {
+      const started = Date.now();
+      const code = await stopGracefully(intake!, 10_000);
+      expect(code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
+  });
+});

@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JsonLogger, loadConfig } from '@oriental/service-kit';
+import { eventually } from '@oriental/testing';
+import request from 'supertest';
+import { RunningNetwork, startNetwork } from '../src/network';
+
+const registration = {
+  cellId: 'oujda',
+  category: 'mre',
+  sex: 'female',
+  birthYear: 1988,
+  nationality: 'MA',
+  consent: { services: true, sharing: false, statistics: true },
+  person: { firstName: 'Amina', lastName: 'Benali', phone: '+212600000000' },
+};
+
+/** The embedded default end to end: what `npm start` runs, on random ports and a temp DATA_DIR. */
+describe('the embedded network', () => {
+  let dataDir: string;
+  let network: RunningNetwork | undefined;
+  const start = () =>
+    startNetwork(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'error' }), {
+      logger: (service) => new JsonLogger(service, 'error'),
+      ports: { intake: 0, referral: 0, 'capacity-building': 0, reporting: 0 },
+    });
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'network-'));
+    network = await start();
+  });
+
+  afterAll(async () => {
+    await network?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers /health on all four services', async () => {
+    for (const url of Object.values(network!.urls)) {
+      const response = await request(url).get('/health').expect(200);
+      expect(response.body.status).toBe('up');
+    }
+  });
+
+  it('counts a registration in the network report, shows it in the journey, and keeps it across a restart', async () => {
+    const key = `network-spec-${Date.now()}`;
+    const created = await request(network!.urls.intake!).post('/beneficiaries').set('Idempotency-Key', key).send(registration).expect(201);
+    const { beneficiaryId } = created.body;
+
+    const report = await eventually(async () => {
+      const response = await request(network!.urls.reporting!).get('/reports/network').expect(200);
+      expect(response.body.beneficiaries.total).toBe(1);
+      return response.body;
+    });
+    expect(report).toEqual({ beneficiaries: { total: 1, byCell: { oujda: 1 }, byCategory: { mre: 1 } } });
+
+    const journey = await request(network!.urls.reporting!).get(`/journeys/${beneficiaryId}`).expect(200);
+    expect(journey.body.events).toEqual([
+      expect.objectContaining({ type: 'BeneficiaryRegistered', cellId: 'oujda', actor: 'anonymous', occurredAt: expect.any(String) }),
+    ]);
+    expect(JSON.stringify(journey.body)).not.toMatch(/Amina|Benali/);
+
+    await eventually(async () => {
+      const consent = await request(network!.urls.referral!).get(`/beneficiaries/${beneficiaryId}/sharing-consent`).expect(200);
+      expect(consent.body).toEqual({ beneficiaryId, cellId: 'oujda', sharing: false });
+      const activity = await request(network!.urls['capacity-building']!).get('/cells/activity').expect(200);
+      expect(activity.body).toEqual({ registrationsByCell: { oujda: 1 } });
+    });
+
+    const retry = await request(network!.urls.intake!).post('/beneficiaries').set('Idempotency-Key', key).send(registration).expect(201);
+    expect(retry.body.beneficiaryId).toBe(beneficiaryId);
+
+    await network!.stop();
+    network = await start();
+
+    const afterRestart = await request(network.urls.reporting!).get('/reports/network').expect(200);
+    expect(afterRestart.body.beneficiaries.total).toBe(1);
+    const stillThere = await request(network.urls.intake!).get(`/beneficiaries/${beneficiaryId}`).expect(200);
+    expect(stillThere.body.person.firstName).toBe('Amina');
+  });
+});
