@@ -26,6 +26,7 @@ CONF="$KAFKA_HOME/config"
 DATA="$KAFKA_HOME/data"
 LOGFILE="$KAFKA_HOME/kafka.log"
 PIDFILE="$KAFKA_HOME/kafka.pid"
+PORTFILE="${PIDFILE%.pid}.port"
 PROPS="$CONF/server.properties"
 # Marks our broker's command line (pid recycling guard, and the stop script's check).
 NEEDLE="$PROPS"
@@ -131,6 +132,8 @@ EOF
 
 # Already running?
 if pid_alive "$PIDFILE" "$NEEDLE"; then
+  running_port="$(cat "$PORTFILE" 2>/dev/null || echo '?')"
+  [ "$running_port" = "$KAFKA_PORT" ] || die "the broker of $INFRA_HOME already runs on port $running_port, not $KAFKA_PORT: stop it first (${0%-start.sh}-stop.sh) or use another INFRA_HOME"
   if broker_answers; then
     print_result
     exit 0
@@ -167,6 +170,7 @@ else
     java $KAFKA_HEAP_OPTS -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent \
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$CONF/log4j2.properties" \
     -Dkafka.logs.dir="$KAFKA_HOME" -cp "$LIBS/*" kafka.Kafka "$PROPS"
+  echo "$KAFKA_PORT" >"$PORTFILE"
 fi
 
 start=$(date +%s)

@@ -20,6 +20,7 @@ done
 
 KAFKA_HOME="$INFRA_HOME/kafka"
 stop_pid "$KAFKA_HOME/kafka.pid" "$KAFKA_HOME/config/server.properties" "Kafka broker" 30
+rm -f "$KAFKA_HOME/kafka.port"
 
 if $purge; then
   rm -rf "$KAFKA_HOME/data" "$KAFKA_HOME/config" "$KAFKA_HOME"/kafka.log* "$KAFKA_HOME/format.log"

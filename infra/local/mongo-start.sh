@@ -25,6 +25,7 @@ MONGO_HOME="$INFRA_HOME/mongo"
 DIST="$MONGO_HOME/dist"
 LOGFILE="$MONGO_HOME/mongo.log"
 PIDFILE="$MONGO_HOME/mongo.pid"
+PORTFILE="${PIDFILE%.pid}.port"
 NEEDLE="$DIST/classes"
 PROBE=(python3 "$HERE/mongo-probe.py" "$HOST" "$MONGO_PORT" --timeout 5)
 
@@ -38,6 +39,8 @@ ensure_cmd java openjdk-17-jre-headless
 ensure_cmd python3 python3
 
 if pid_alive "$PIDFILE" "$NEEDLE"; then
+  running_port="$(cat "$PORTFILE" 2>/dev/null || echo '?')"
+  [ "$running_port" = "$MONGO_PORT" ] || die "the server of $INFRA_HOME already runs on port $running_port, not $MONGO_PORT: stop it first (${0%-start.sh}-stop.sh) or use another INFRA_HOME"
   if answer="$("${PROBE[@]}" 2>/dev/null)"; then
     print_result "$answer"
     exit 0
@@ -62,6 +65,7 @@ else
     -Dorg.slf4j.simpleLogger.dateTimeFormat="yyyy-MM-dd'T'HH:mm:ss.SSS" \
     -Dorg.slf4j.simpleLogger.log.de.bwaldvogel.mongo.wire=warn \
     -cp "$DIST/libs/*:$DIST/classes" MongoServerMain --host "$HOST" --port "$MONGO_PORT"
+  echo "$MONGO_PORT" >"$PORTFILE"
 fi
 
 start=$(date +%s)

@@ -19,6 +19,7 @@ done
 
 MONGO_HOME="$INFRA_HOME/mongo"
 stop_pid "$MONGO_HOME/mongo.pid" "$MONGO_HOME/dist/classes" "MongoDB-compatible server" 15
+rm -f "$MONGO_HOME/mongo.port"
 
 if $purge; then
   rm -f "$MONGO_HOME"/mongo.log*

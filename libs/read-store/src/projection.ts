@@ -105,8 +105,7 @@ export interface RebuildProjectionOptions<E extends { position: string }> {
   name: string;
   checkpoints: ProjectionCheckpoints;
   /** The projection's collections, emptied before the replay. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  collections: readonly DocumentCollection<any>[];
+  collections: readonly DocumentCollection<object>[];
   /**
    * Reads the global log: up to `maxCount` events strictly after `after` (from the start when
    * undefined), in order; none once exhausted. E.g. for the event store:

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createReadStore } from '../create-read-store';
 import { applyToDocument, ProjectionCheckpoints } from '../projection';
 import { readStoreContract } from '../testing';
 import { EmbeddedReadStore } from './embedded-read-store';
@@ -101,6 +102,18 @@ describe('embedded read store, on restart', () => {
     open();
 
     expect(() => EmbeddedReadStore.open({ file, lockTimeoutMs: 50 })).toThrow('held by another process');
+  });
+
+  it('given a file in the configuration, when createReadStore opens it, then what it stores survives a restart', async () => {
+    const before = await createReadStore({ kind: 'memory', file });
+    await before.collection('cases').write('case-1', { status: 'open' }, { expectedVersion: 0 });
+    await before.close();
+
+    const after = await createReadStore({ kind: 'memory', file });
+
+    expect(await after.health()).toMatchObject({ status: 'up', kind: 'memory', details: { file, documents: 1 } });
+    expect(await after.collection('cases').get('case-1')).toMatchObject({ version: 1, data: { status: 'open' } });
+    await after.close();
   });
 
   it('given a closed store, when used, then it says it is closed', async () => {

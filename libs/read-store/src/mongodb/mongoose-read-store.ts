@@ -57,6 +57,10 @@ const toMongoFilter = (filter: Filter | undefined): Record<string, unknown> =>
  * collection per read-model collection, each document `{ _id: id, v, cp, data }`.
  * Uses only single-document atomic operations (compare-and-set on `v`): no transactions or
  * change streams, which FerretDB and mongo-java-server do not offer.
+ *
+ * The server must check an update's filter atomically with the write, as MongoDB and
+ * mongo-java-server do. FerretDB 1.x does not: it queries, then updates by `_id`, so two
+ * writers with the same expected version both win (FerretDB/FerretDB#3040).
  */
 export class MongooseReadStore implements ReadStore {
   readonly kind = 'mongodb';
