@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StoredEvent } from '@oriental/contracts';
 import { eventually } from '@oriental/testing';
+import { createEventStore } from '..';
 import { anEvent, eventStoreContract } from '../testing';
 import { SqliteEventStore } from './sqlite-event-store';
 
@@ -63,18 +65,95 @@ describe('SqliteEventStore shared by two processes (two instances on one file)',
     });
   });
 
-  it('reads a journey through the beneficiary index, not by scanning the log', () => {
-    const plan = (reporting as unknown as { db: { prepare(sql: string): { all(...args: unknown[]): { detail: string }[] } } }).db
-      .prepare('EXPLAIN QUERY PLAN SELECT * FROM events WHERE beneficiary_id = ? ORDER BY position')
-      .all('x')
-      .map((row) => row.detail);
+  describe('query plans', () => {
+    const planOf = (sql: string, ...parameters: unknown[]) =>
+      reporting['db']
+        .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...parameters)
+        .map((row) => row.detail);
 
-    expect(plan).toEqual([expect.stringContaining('USING INDEX events_by_beneficiary')]);
+    it('reads a journey through the beneficiary index, in position order, without scanning the log', () => {
+      expect(planOf(reporting['statements'].readJourney.source, randomUUID())).toEqual([
+        expect.stringMatching(/^SEARCH events USING INDEX events_by_beneficiary \(beneficiary_id=\?\)$/),
+      ]);
+    });
+
+    it.each([1, 2])('pages the log with %i stream prefixes as a primary-key range, with no sort', (prefixes) => {
+      const parameters = [0, ...Array.from({ length: prefixes }, () => ['beneficiary-', 'beneficiary-']).flat(), 256];
+
+      expect(planOf(reporting['readAllStatement'](prefixes).source, ...parameters)).toEqual([
+        expect.stringMatching(/^SEARCH events USING INTEGER PRIMARY KEY \(rowid>\?\)$/),
+      ]);
+    });
+  });
+
+  it('given a long poll interval, when this instance appends, then its own subscriptions wake at once', async () => {
+    const store = new SqliteEventStore(file, { pollIntervalMs: 60_000 });
+    const received: StoredEvent[] = [];
+    const subscription = store.subscribeToAll({ onEvents: async (batch) => void received.push(...batch) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const event = anEvent();
+    await store.appendToStream('beneficiary-4', [event], { expectedRevision: 'no_stream' });
+
+    await eventually(() => expect(received.map((stored) => stored.id)).toEqual([event.id]), { timeoutMs: 1_000 });
+    await subscription.stop();
+    await store.close();
   });
 
   it('reports its file and last position', async () => {
     await intake.appendToStream('beneficiary-3', [anEvent(), anEvent()], { expectedRevision: 'no_stream' });
 
     expect(await reporting.health()).toEqual({ status: 'up', kind: 'sqlite', details: { file, lastPosition: '2' } });
+  });
+});
+
+describe('SqliteEventStore beyond the contract', () => {
+  let file: string;
+  let remove: () => void;
+  let store: SqliteEventStore;
+
+  beforeEach(() => {
+    ({ file, remove } = temporaryFile());
+    store = new SqliteEventStore(file);
+  });
+
+  afterEach(async () => {
+    await store.close();
+    remove();
+  });
+
+  it('given stored events, when they are appended again at any expectation, then it is a no-op (ids are unique in the file)', async () => {
+    const events = [anEvent(), anEvent()];
+    const first = await store.appendToStream('beneficiary-5', events, { expectedRevision: 'no_stream' });
+
+    expect(await store.appendToStream('beneficiary-5', events, { expectedRevision: 1 })).toEqual(first);
+    expect(await store.appendToStream('beneficiary-5', events, { expectedRevision: 'stream_exists' })).toEqual(first);
+    expect(await store.readStream('beneficiary-5')).toHaveLength(2);
+  });
+
+  it('given an event stored in one stream, when its id is appended to another, then it fails and nothing is written', async () => {
+    const event = anEvent();
+    await store.appendToStream('beneficiary-6', [event], { expectedRevision: 'no_stream' });
+
+    await expect(store.appendToStream('referral-6', [anEvent(), event], { expectedRevision: 'any' })).rejects.toThrow(
+      /already stored in stream beneficiary-6/,
+    );
+    expect(await store.readStream('referral-6')).toEqual([]);
+  });
+
+  it('refuses an empty append and a position it did not write', async () => {
+    await expect(store.appendToStream('beneficiary-7', [], { expectedRevision: 'any' })).rejects.toThrow(/at least one event/);
+    await expect(store.readAll({ after: '12/12', maxCount: 1 })).rejects.toThrow(/not a SQLite event store position/);
+  });
+
+  it('is what createEventStore opens for kind sqlite, creating the folder', async () => {
+    const nested = join(file, '..', 'data', 'nested', 'events.sqlite');
+    const created = await createEventStore({ kind: 'sqlite', file: nested });
+
+    await created.appendToStream('beneficiary-8', [anEvent()], { expectedRevision: 'no_stream' });
+
+    expect(await created.health()).toMatchObject({ status: 'up', kind: 'sqlite', details: { file: nested, lastPosition: '1' } });
+    await created.close();
   });
 });

@@ -84,6 +84,7 @@ export class SqliteEventStore implements EventStore, CheckpointStore {
   private readonly subscriptions = new Set<SqliteSubscription>();
   private readonly readAllStatements = new Map<number, Database.Statement<unknown[], EventRow>>();
   private readonly statements;
+  private readonly append: Database.Transaction<(stream: string, events: readonly NewEvent[], expected: ExpectedRevision) => AppendResult>;
 
   constructor(
     readonly file: string,
@@ -92,12 +93,14 @@ export class SqliteEventStore implements EventStore, CheckpointStore {
     if (file !== ':memory:' && file !== '') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
+    // First, so that even switching to WAL and creating the schema wait for another process's
+    // lock instead of failing. (better-sqlite3 waits synchronously: fine for the embedded mode.)
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
     this.db.pragma('journal_mode = WAL');
     // In WAL mode NORMAL never corrupts the file and loses nothing on a process crash; only a
     // power cut or OS crash can roll back the last commits since the previous WAL sync. That
     // is the usual trade for an embedded store (https://www.sqlite.org/pragma.html#pragma_synchronous).
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
     this.db.exec(SCHEMA);
 
     this.statements = {
@@ -119,6 +122,9 @@ export class SqliteEventStore implements EventStore, CheckpointStore {
         'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
       ),
     };
+    this.append = this.db.transaction((stream: string, events: readonly NewEvent[], expected: ExpectedRevision) =>
+      this.appendInTransaction(stream, events, expected),
+    );
   }
 
   async appendToStream(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
@@ -126,7 +132,7 @@ export class SqliteEventStore implements EventStore, CheckpointStore {
     events.forEach((event, index) => assertValidEvent(event, `${stream} event #${index}`));
     // IMMEDIATE takes the write lock up front, so the revision check and the insert see the
     // same stream head even when another process writes to the file.
-    const result = this.db.transaction(() => this.appendInTransaction(stream, events, options.expectedRevision)).immediate();
+    const result = this.append.immediate(stream, events, options.expectedRevision);
     this.appendListeners.forEach((wake) => wake());
     return result;
   }
@@ -225,11 +231,14 @@ export class SqliteEventStore implements EventStore, CheckpointStore {
   private readAllStatement(prefixCount: number): Database.Statement<unknown[], EventRow> {
     let statement = this.readAllStatements.get(prefixCount);
     if (!statement) {
-      // Range conditions keep the (stream, revision) index usable; the upper bound is the prefix
-      // followed by the highest code point (only names holding U+10FFFF itself would be missed).
-      const byPrefix = Array.from({ length: prefixCount }, () => '(stream >= ? AND stream < ? || char(1114111))');
+      // A follower's page is a primary-key range (position > ?) read in order until it is full:
+      // each page costs what it returns plus what it skips, so a whole catch-up is one pass over
+      // the log. The unary + keeps the planner off the (stream, revision) index, which would
+      // visit every event under the prefix (and sort them) on every page and every live poll.
+      // Prefix as a range: the upper bound is the prefix followed by the highest code point.
+      const byPrefix = Array.from({ length: prefixCount }, () => '(+stream >= ? AND +stream < ? || char(1114111))');
       const streams = prefixCount ? ` AND (${byPrefix.join(' OR ')})` : '';
-      statement = this.db.prepare<unknown[], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position >= ?${streams} ORDER BY position LIMIT ?`);
+      statement = this.db.prepare<unknown[], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ?${streams} ORDER BY position LIMIT ?`);
       this.readAllStatements.set(prefixCount, statement);
     }
     return statement;
@@ -274,6 +283,8 @@ class SqliteSubscription implements Subscription {
         }
         await onEvents(batch);
         after = batch[batch.length - 1].position;
+        // Reads are synchronous: yield between batches so a long catch-up cannot starve I/O.
+        await new Promise(setImmediate);
       } catch (error) {
         this.stopped = true;
         onError?.(error);

@@ -1,0 +1,364 @@
+import {
+  AllStreamRecordedEvent,
+  AllStreamResolvedEvent,
+  AllStreamSubscription,
+  AppendStreamState,
+  BACKWARDS,
+  END,
+  JSONType,
+  jsonEvent,
+  KurrentDBClient,
+  NO_STREAM,
+  RecordedEvent,
+  START,
+  StreamNotFoundError,
+  streamNameFilter,
+  WrongExpectedVersionError,
+} from '@kurrent/kurrentdb-client';
+import { assertValidEvent, EventMetadata, LogPosition, NewEvent, StoredEvent } from '@oriental/contracts';
+import {
+  AppendResult,
+  CheckpointStore,
+  ComponentHealth,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  StreamRevisionConflict,
+  SubscribeToAllOptions,
+  Subscription,
+} from '../event-store.port';
+import { compareKurrentPositions, decodeKurrentPosition, encodeKurrentPosition, KurrentPosition } from './log-position';
+
+/** The envelope's schema version travels in the event's metadata, under a key no envelope uses. */
+const SCHEMA_VERSION = '$schemaVersion';
+const DEFAULT_BATCH_SIZE = 256;
+const HEALTH_TIMEOUT_MS = 2_000;
+
+/** Streams this adapter writes for itself; global reads without a prefix leave them out. */
+const CHECKPOINT_PREFIX = 'checkpoint-';
+const JOURNEY_PREFIX = 'journey-';
+const CHECKPOINT_SAVED = 'CheckpointSaved';
+const HEALTH_PROBE_STREAM = 'oriental-health-probe';
+
+export const JOURNEY_PROJECTION = 'oriental-journeys-v1';
+
+/**
+ * KurrentDB has no secondary index, so a continuous projection links every event that names a
+ * beneficiary into `journey-<beneficiaryId>`, in $all order (docs/adr/0002-kurrentdb-journeys.md).
+ * It parses `metadataRaw` itself: `event.metadata` throws on non-JSON metadata, which would
+ * fault the projection. Changing this query means a new projection name (…-v2).
+ */
+const JOURNEY_QUERY = `
+fromAll().when({
+  $any: function (state, event) {
+    if (!event.isJson || !event.metadataRaw || event.streamId.indexOf('$') === 0) return state;
+    var metadata;
+    try { metadata = JSON.parse(event.metadataRaw); } catch (error) { return state; }
+    if (metadata && typeof metadata.beneficiaryId === 'string') linkTo('${JOURNEY_PREFIX}' + metadata.beneficiaryId, event);
+    return state;
+  }
+});
+`;
+
+/**
+ * The distributed mode's event store, on KurrentDB through `@kurrent/kurrentdb-client`.
+ *
+ * - Positions are `<commit>/<prepare>` (see log-position.ts).
+ * - Journeys are eventually consistent: an event shows in `readJourney` once the projection
+ *   has processed it (usually milliseconds, longer when the projection subsystem lags). The
+ *   server must run projections (KURRENTDB_RUN_PROJECTIONS=All).
+ * - Global reads and subscriptions skip link events, system events (`$…` types and streams),
+ *   and records that are not envelopes (no `$schemaVersion`), so a page can hold fewer than
+ *   `maxCount` events only when such records sit inside a prefix the caller asked for.
+ * - Checkpoints are `checkpoint-<name>` streams that keep one event (`$maxCount` 1).
+ */
+export class KurrentDbEventStore implements EventStore, CheckpointStore {
+  readonly kind = 'kurrentdb';
+  private readonly subscriptions = new Set<KurrentSubscription>();
+
+  constructor(private readonly client: KurrentDBClient) {}
+
+  /** Connects and makes sure the journey projection exists. */
+  static async connect(connectionString: string): Promise<KurrentDbEventStore> {
+    const store = new KurrentDbEventStore(KurrentDBClient.connectionString(connectionString));
+    try {
+      await store.init();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
+  }
+
+  /** Creates the journey projection unless it exists; safe to run from every process at start. */
+  async init(): Promise<void> {
+    try {
+      await this.client.createProjection(JOURNEY_PROJECTION, JOURNEY_QUERY, { emitEnabled: true });
+    } catch (error) {
+      // Another process (or an earlier start) created it: that is all we wanted.
+      if ((await this.journeyProjectionStatus()) === undefined) {
+        throw new Error(
+          `Could not create the ${JOURNEY_PROJECTION} projection: the server must run projections (KURRENTDB_RUN_PROJECTIONS=All)`,
+          { cause: error },
+        );
+      }
+    }
+  }
+
+  async appendToStream(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    if (events.length === 0) throw new Error(`appendToStream(${stream}) needs at least one event`);
+    events.forEach((event, index) => assertValidEvent(event, `${stream} event #${index}`));
+    const { expectedRevision } = options;
+
+    let result;
+    try {
+      // The server answers a retry of stored event ids (same expected revision, or `any` while
+      // the ids are in its cache) with the first append's revision and position; a batch that
+      // is only partly stored fails as a wrong expected version.
+      result = await this.client.appendToStream(stream, events.map(toEventData), { streamState: toStreamState(expectedRevision) });
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) {
+        throw new StreamRevisionConflict(stream, expectedRevision, error.actualState === NO_STREAM ? -1 : Number(error.actualState));
+      }
+      throw error;
+    }
+    // With throwOnAppendFailure off, the client answers a conflict as success: false, with a
+    // wrong current revision (client 1.3.1 reports BigInt(hasCurrentStreamRevision())).
+    if (!result.success) throw new Error('KurrentDbEventStore needs a client that throws on append failures (the default)');
+
+    // A one-event append answers that event's own position. For a batch, the server's answer is
+    // not documented to be the last event's $all position, so read it back from the leader.
+    const position =
+      events.length === 1 && result.position ? result.position : await this.positionOf(stream, result.nextExpectedRevision);
+    return { nextExpectedRevision: Number(result.nextExpectedRevision), position: encodeKurrentPosition(position) };
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const events: StoredEvent[] = [];
+    try {
+      const read = this.client.readStream(stream, { fromRevision: BigInt(options.fromRevision ?? 0), maxCount: options.maxCount });
+      for await (const { event } of read) if (event) events.push(toStoredEvent(event));
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+    return events;
+  }
+
+  async readJourney(beneficiaryId: string): Promise<StoredEvent[]> {
+    const journey: StoredEvent[] = [];
+    const linked = new Set<LogPosition>();
+    try {
+      for await (const { event } of this.client.readStream(`${JOURNEY_PREFIX}${beneficiaryId}`, { resolveLinkTos: true })) {
+        // A link whose event was scavenged resolves to nothing (or to itself, type `$>`); a reset
+        // projection links an event again.
+        if (!event || event.type.startsWith('$')) continue;
+        const stored = toStoredEvent(event);
+        if (linked.has(stored.position)) continue;
+        linked.add(stored.position);
+        journey.push(stored);
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+    return journey;
+  }
+
+  async readAll({ after, maxCount, streamPrefixes }: ReadAllOptions): Promise<StoredEvent[]> {
+    const from = after === undefined ? undefined : decodeKurrentPosition(after);
+    const events: StoredEvent[] = [];
+    // Reading $all from a position includes the record at it: ask for one more, drop it below.
+    const read = this.client.readAll({ fromPosition: from ?? START, maxCount: maxCount + (from ? 1 : 0), filter: filterFor(streamPrefixes) });
+    for await (const resolved of read) {
+      const event = envelopeIn(resolved);
+      if (!event || (from && compareKurrentPositions(event.position, from) <= 0)) continue;
+      events.push(toStoredEvent(event));
+      if (events.length === maxCount) break;
+    }
+    return events;
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions): Subscription {
+    const after = options.after === undefined ? undefined : decodeKurrentPosition(options.after);
+    const source = this.client.subscribeToAll({ fromPosition: after ?? START, filter: filterFor(options.streamPrefixes) });
+    const subscription = new KurrentSubscription(source, options, after, () => this.subscriptions.delete(subscription));
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async load(name: string): Promise<LogPosition | undefined> {
+    try {
+      const read = this.client.readStream(`${CHECKPOINT_PREFIX}${name}`, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+      for await (const { event } of read) {
+        const data = event?.data as { position?: unknown } | undefined;
+        if (typeof data?.position === 'string') return data.position;
+      }
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+    return undefined;
+  }
+
+  async save(name: string, position: LogPosition): Promise<void> {
+    const stream = `${CHECKPOINT_PREFIX}${name}`;
+    const { nextExpectedRevision } = await this.client.appendToStream(stream, jsonEvent({ type: CHECKPOINT_SAVED, data: { position } }));
+    // Only the last checkpoint matters: from the first save on, the server keeps one event.
+    if (nextExpectedRevision === 0n) await this.client.setStreamMetadata(stream, { maxCount: 1 });
+  }
+
+  async health(): Promise<ComponentHealth> {
+    try {
+      const [, journeyProjection] = await withTimeout(Promise.all([this.probe(), this.journeyProjectionStatus()]), HEALTH_TIMEOUT_MS);
+      return { status: 'up', kind: this.kind, details: { journeyProjection: journeyProjection ?? 'missing' } };
+    } catch (error) {
+      return { status: 'down', kind: this.kind, details: { error: error instanceof Error ? error.message : String(error) } };
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    await this.client.dispose();
+  }
+
+  /** The cheapest round trip: reading a stream that does not exist. */
+  private async probe(): Promise<void> {
+    try {
+      await this.client.readStream(HEALTH_PROBE_STREAM, { maxCount: 1 }).next();
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+  }
+
+  /** e.g. `Running`, `Faulted`; undefined when the projection does not exist. */
+  private async journeyProjectionStatus(): Promise<string | undefined> {
+    try {
+      return (await this.client.getProjectionStatus(JOURNEY_PROJECTION))?.status;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async positionOf(stream: string, revision: bigint): Promise<KurrentPosition> {
+    const read = this.client.readStream(stream, { fromRevision: revision, maxCount: 1, requiresLeader: true });
+    for await (const { event } of read) if (event?.position) return event.position;
+    throw new Error(`KurrentDB gave no position for ${stream}@${revision}: the server must be 22.6 or later`);
+  }
+}
+
+/**
+ * Follows a client subscription to $all, handing `onEvents` what has already arrived (up to
+ * `maxBatchSize`) and reading more only once the handler has settled.
+ */
+class KurrentSubscription implements Subscription {
+  private stopped = false;
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly source: AllStreamSubscription,
+    private readonly options: SubscribeToAllOptions,
+    /** Last position accepted: guards against the server repeating the start position. */
+    private last: KurrentPosition | undefined,
+    onClosed: () => void,
+  ) {
+    // Errors also reach the reader below; this listener keeps a late one (after the reader is
+    // gone) from becoming an uncaught 'error' event.
+    source.on('error', () => undefined);
+    this.done = this.run().finally(onClosed);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.release();
+    await this.done;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      await this.deliver();
+      if (!this.stopped) throw new Error('KurrentDB ended the $all subscription');
+    } catch (error) {
+      if (this.stopped) return;
+      this.stopped = true;
+      await this.release();
+      this.options.onError?.(error);
+    }
+  }
+
+  private async deliver(): Promise<void> {
+    const { maxBatchSize = DEFAULT_BATCH_SIZE, onEvents } = this.options;
+    const reader = this.source[Symbol.asyncIterator]();
+    while (!this.stopped) {
+      const next = await reader.next();
+      if (next.done || this.stopped) return;
+      const batch = this.accept([], next.value);
+      let buffered: AllStreamResolvedEvent | null;
+      while (batch.length < maxBatchSize && (buffered = this.source.read()) !== null) this.accept(batch, buffered);
+      if (batch.length > 0) await onEvents(batch);
+    }
+  }
+
+  private accept(batch: StoredEvent[], resolved: AllStreamResolvedEvent): StoredEvent[] {
+    const event = envelopeIn(resolved);
+    if (event && (!this.last || compareKurrentPositions(event.position, this.last) > 0)) {
+      this.last = event.position;
+      batch.push(toStoredEvent(event));
+    }
+    return batch;
+  }
+
+  /** Ends the pending read at once (destroy) and cancels the server call (unsubscribe). */
+  private async release(): Promise<void> {
+    this.source.destroy();
+    await this.source.unsubscribe().catch(() => undefined);
+  }
+}
+
+const toStreamState = (expected: ExpectedRevision): AppendStreamState => (typeof expected === 'number' ? BigInt(expected) : expected);
+
+const toEventData = (event: NewEvent) =>
+  jsonEvent({
+    id: event.id,
+    type: event.type,
+    // JSON on the wire: any JSON value round-trips, whatever the client's type says.
+    data: (event.data ?? null) as JSONType,
+    metadata: { ...event.metadata, [SCHEMA_VERSION]: event.schemaVersion },
+  });
+
+/** The envelope a $all record carries, if it carries one (not a link, system or foreign record). */
+const envelopeIn = ({ event, link }: AllStreamResolvedEvent): AllStreamRecordedEvent | undefined =>
+  event && !link && !event.type.startsWith('$') && !event.streamId.startsWith('$') && isEnvelope(event) ? event : undefined;
+
+const isEnvelope = (event: RecordedEvent): boolean =>
+  event.isJson && typeof (event.metadata as Record<string, unknown> | undefined)?.[SCHEMA_VERSION] === 'number';
+
+const toStoredEvent = (event: RecordedEvent): StoredEvent => {
+  if (!isEnvelope(event)) throw new Error(`${event.streamId}@${event.revision} is not an event envelope`);
+  if (!event.position) throw new Error(`KurrentDB gave no position for ${event.streamId}@${event.revision}: the server must be 22.6 or later`);
+  const { [SCHEMA_VERSION]: schemaVersion, ...metadata } = event.metadata as Record<string, unknown>;
+  return {
+    id: event.id,
+    type: event.type,
+    schemaVersion: schemaVersion as number,
+    data: event.data,
+    metadata: metadata as EventMetadata,
+    stream: event.streamId,
+    revision: Number(event.revision),
+    position: encodeKurrentPosition(event.position),
+  };
+};
+
+/** The caller's prefixes, or every stream but system (`$…`) and this adapter's own streams. */
+const filterFor = (prefixes: readonly string[] = []) =>
+  prefixes.length > 0 && !prefixes.includes('')
+    ? streamNameFilter({ prefixes: [...prefixes] })
+    : streamNameFilter({ regex: `^(?!\\$|${CHECKPOINT_PREFIX}|${JOURNEY_PREFIX})` });
+
+const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+};
