@@ -58,6 +58,21 @@ export default [
     },
   },
   {
+    // The embedded host composes the four services in one process: the one place allowed to
+    // import applications. Scope and type rules still apply to everything else it imports.
+    files: ['services/network/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: ['@oriental/intake', '@oriental/referral', '@oriental/capacity-building', '@oriental/reporting', '@oriental/network'],
+          depConstraints: [{ sourceTag: '*', onlyDependOnLibsWithTags: ['*'] }],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },

@@ -39,7 +39,6 @@ export const describeWithInfra = (name: InfraName, title: string, body: (url: st
     });
     return;
   }
-  // eslint-disable-next-line no-console
   console.warn(`[skip] ${title}: ${variable} is not set and no local ${name} answered (see infra/local/README.md)`);
   describe.skip(title, () => body(''));
 };

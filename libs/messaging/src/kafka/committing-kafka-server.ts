@@ -32,9 +32,11 @@ export class KafkaMessageContext extends KafkaContext implements BusMessageConte
  * Nest's Kafka server, changed to commit a message's offset only once its `@EventPattern`
  * handler has stored its effect.
  *
- * Nest's `ServerKafka` runs kafkajs with auto-commit: offsets are committed on a timer and after
- * each batch, so a crash after a commit but before the handler's write loses the message. Here
- * the consumer runs with `autoCommit: false`, and `handleMessage`:
+ * Nest's `ServerKafka` (11.2) leaves commits to kafkajs' auto-commit, which commits the offsets
+ * of messages whose `eachMessage` resolved, on a timer or per batch. That is at-least-once only
+ * because `ServerKafka.handleEvent` happens to await the handler's Observable (the base
+ * `Server.handleEvent` drops its errors), and commits lag behind the handlers. Here the rule is
+ * explicit and tested: the consumer runs with `autoCommit: false`, and `handleMessage`:
  *
  * 1. decodes the message with Nest's parser and deserializer (so `@Payload()` is the parsed JSON
  *    value, as with `ServerKafka`, and `@Ctx()` a `KafkaMessageContext`);
@@ -47,11 +49,19 @@ export class KafkaMessageContext extends KafkaContext implements BusMessageConte
  *    last committed offset. A message that always fails therefore blocks its partition: the
  *    handler must tell "retry later" from "never" (validate, and ignore or park bad input).
  *
+ * `close` pauses fetching and lets the message in hand finish and commit before leaving the
+ * group (kafkajs ignores commits once `disconnect` has begun).
+ *
  * Only `@EventPattern` is served; request/reply over Kafka is not (kafkajs is in maintenance
- * mode, and commands go over HTTP), so no producer is created.
+ * mode, and commands go over HTTP), so no reply producer is created, and the group id is used as
+ * given (no `-server` suffix).
  */
 export class CommittingKafkaServer extends ServerKafka {
   private kafkaConsumer: Consumer | null = null;
+  private topics: string[] = [];
+  /** The message being handled, awaited on close so it is committed before leaving. */
+  private inFlight?: Promise<void>;
+  private closing = false;
 
   constructor(private readonly settings: CommittingKafkaServerOptions) {
     super({
@@ -89,12 +99,39 @@ export class CommittingKafkaServer extends ServerKafka {
       this.logger.warn(`consumer group ${this.settings.groupId} has no @EventPattern handler: not consuming`);
       return;
     }
+    this.topics = topics;
     if (this.settings.createTopics ?? true) await this.createTopics(topics);
     await consumer.subscribe({ topics, fromBeginning: this.settings.fromBeginning ?? true });
     await consumer.run({ autoCommit: false, eachMessage: (payload) => this.handleMessage(payload as never) });
   }
 
   override async handleMessage(payload: EachMessagePayload): Promise<void> {
+    // A batch fetched before close paused the consumer: leave its messages for the next run.
+    if (this.closing) throw new Error('the consumer is closing');
+    const handling = this.handleAndCommit(payload);
+    this.inFlight = handling.catch(() => undefined);
+    await handling;
+  }
+
+  /**
+   * Drains before leaving: kafkajs drops offset commits once `disconnect` has begun, so a
+   * message finishing during it would be redelivered. Pausing stops fetching; the message in
+   * hand then finishes and commits while the consumer still runs.
+   */
+  override async close(): Promise<void> {
+    this.closing = true;
+    const consumer = this.kafkaConsumer;
+    if (consumer) {
+      if (this.topics.length > 0) consumer.pause(this.topics.map((topic) => ({ topic })));
+      await this.inFlight;
+      await consumer.disconnect();
+    }
+    this.kafkaConsumer = null;
+    this.consumer = null;
+    this.client = null;
+  }
+
+  private async handleAndCommit(payload: EachMessagePayload): Promise<void> {
     const { topic, partition, message } = payload;
     const consumer = this.requireConsumer();
     const raw = this.parser!.parse<NestKafkaMessage>(Object.assign({}, message, { topic, partition }) as never);
@@ -107,14 +144,6 @@ export class CommittingKafkaServer extends ServerKafka {
       this.logger.error(`no @EventPattern handler for ${topic}: skipping offset ${message.offset}`);
     }
     await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-  }
-
-  override async close(): Promise<void> {
-    // Disconnecting waits for the message being handled, so its offset is committed first.
-    await this.kafkaConsumer?.disconnect();
-    this.kafkaConsumer = null;
-    this.consumer = null;
-    this.client = null;
   }
 
   private handle(handler: MessageHandler, data: unknown, raw: NestKafkaMessage, payload: EachMessagePayload): Promise<void> {

@@ -1,4 +1,4 @@
-import { Admin, KafkaConfig, LogEntry, logLevel } from 'kafkajs';
+import { Admin, KafkaConfig, LogEntry, RetryOptions, logLevel } from 'kafkajs';
 
 /** Connection settings shared by the producer (`KafkaEventBus`) and the consumer (`CommittingKafkaServer`). */
 export interface KafkaConnectionOptions {
@@ -9,6 +9,8 @@ export interface KafkaConnectionOptions {
   logLevel?: logLevel;
   /** Where JSON log lines go (default: stdout). */
   writeLog?: (line: string) => void;
+  /** Client retries (default: 8, from 300 ms up to 10 s apart). */
+  retry?: RetryOptions;
 }
 
 /** Brokers from `KAFKA_BROKERS` (comma separated, e.g. `kafka-1:9092,kafka-2:9092`). */
@@ -28,12 +30,21 @@ const levelNames: Record<number, string> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * Warnings that state a choice made on purpose. The producer's retries are bounded so that a
+ * broker outage surfaces as a failed publish (and in the forwarder's status) instead of a publish
+ * that never returns; the forwarder then republishes from its checkpoint, which the consumers'
+ * de-duplication absorbs, so the "exactly once" kafkajs warns about is not relied upon.
+ */
+const expectedWarnings = new Set(['Limiting retries for the idempotent producer may invalidate EoS guarantees']);
+
 /** A kafkajs `logCreator` writing one JSON object per line, like the services' own logs. */
 export const jsonLogCreator =
   (write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) =>
   () =>
   ({ namespace, level, log }: LogEntry): void => {
-    const { message, timestamp, ...extra } = log;
+    const { message, timestamp, logger: _kafkajs, ...extra } = log;
+    if (expectedWarnings.has(message)) return;
     write(JSON.stringify({ time: timestamp, level: levelNames[level] ?? level, logger: `kafkajs.${namespace}`, message, ...extra }));
   };
 
@@ -46,7 +57,7 @@ export const kafkaClientConfig = (options: KafkaConnectionOptions): KafkaConfig 
   brokers: options.brokers,
   connectionTimeout: 3_000,
   requestTimeout: 30_000,
-  retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 8 },
+  retry: options.retry ?? { initialRetryTime: 300, maxRetryTime: 10_000, retries: 8 },
   logLevel: options.logLevel ?? logLevel.WARN,
   logCreator: jsonLogCreator(options.writeLog),
 });

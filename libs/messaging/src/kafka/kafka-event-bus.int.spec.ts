@@ -63,9 +63,9 @@ describeWithInfra('kafka', 'Kafka event bus and committing consumer', (url) => {
       await bus?.close();
     });
 
-    it('keeps what publish acknowledged: a group started after the producer closed reads it all', async () => {
+    it('creates a new topic on first publish, and keeps what it acknowledged: a group started after the producer closed reads it all', async () => {
       const topic = unique('durable');
-      const producer = new KafkaEventBus({ ...connection('test-short-lived-producer'), topics: [topic] });
+      const producer = new KafkaEventBus(connection('test-short-lived-producer'));
       await producer.connect();
       await producer.publish([0, 1, 2].map((n) => aMessage(topic, 'k', n)));
       await producer.close();
@@ -111,10 +111,33 @@ describeWithInfra('kafka', 'Kafka event bus and committing consumer', (url) => {
       expect(ranks(second.received)).toEqual([4, 5]);
     });
 
+    it('on close, lets the message in hand finish and commits it before leaving the group', async () => {
+      const [topic, groupId] = [unique('drain'), unique('drain-group')];
+      let started!: () => void;
+      const handling = new Promise<void>((resolve) => (started = resolve));
+      const first = await consume(groupId, topic, async () => {
+        started();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      });
+      await bus.publish([aMessage(topic, 'one-key', 0)]);
+      await handling;
+
+      await first.app.close();
+
+      expect(ranks(first.received)).toEqual([0]);
+      expect(await committed(groupId, topic)).toBe(1);
+    });
+
     it('reports health: up with the cluster, down within its timeout when no broker answers', async () => {
       await expect(bus.health()).resolves.toMatchObject({ status: 'up', kind: 'kafka', details: { brokers: expect.any(Number) } });
 
-      const nowhere = new KafkaEventBus({ brokers: ['127.0.0.1:1'], clientId: 'test-nowhere', healthTimeoutMs: 1_000, writeLog: () => undefined });
+      const nowhere = new KafkaEventBus({
+        brokers: ['127.0.0.1:1'],
+        clientId: 'test-nowhere',
+        healthTimeoutMs: 1_000,
+        retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 200 },
+        writeLog: () => undefined,
+      });
       const started = Date.now();
       await expect(nowhere.health()).resolves.toMatchObject({ status: 'down', kind: 'kafka' });
       expect(Date.now() - started).toBeLessThan(3_000);

@@ -3,7 +3,10 @@ import { BusMessage, EventBus } from '../event-bus.port';
 import { KafkaConnectionOptions, TopicSettings, ensureTopics, kafkaClientConfig } from './kafka-config';
 
 export interface KafkaEventBusOptions extends KafkaConnectionOptions, TopicSettings {
-  /** Topics created on `connect` (when missing), so consumers can subscribe before the first publish. */
+  /**
+   * Topics created on `connect` (when missing), so consumers can subscribe before the first
+   * publish. Any other topic is created on its first publish.
+   */
   topics?: readonly string[];
   /** How long a publish waits for the acknowledgement of all in-sync replicas (default 30 s). */
   ackTimeoutMs?: number;
@@ -18,7 +21,9 @@ export interface KafkaEventBusOptions extends KafkaConnectionOptions, TopicSetti
  * - `acks: -1`: `publish` resolves once all in-sync replicas have the messages, so the forwarder
  *   may store its checkpoint;
  * - keyed with the Java client's murmur2 partitioner (`DefaultPartitioner`), so a beneficiary's
- *   messages land on the same partition whichever client produced them.
+ *   messages land on the same partition whichever client produced them;
+ * - retrying a bounded number of times: during an outage `publish` rejects after a while rather
+ *   than hanging, and the forwarder retries from its checkpoint (and reports the failure).
  */
 export class KafkaEventBus implements EventBus {
   readonly kind = 'kafka';
@@ -26,6 +31,8 @@ export class KafkaEventBus implements EventBus {
   private readonly producer: Producer;
   private readonly admin: Admin;
   private connecting?: Promise<void>;
+  /** Topics known to exist: publishing elsewhere first creates the topic (auto-creation is off). */
+  private readonly knownTopics = new Set<string>();
 
   constructor(private readonly options: KafkaEventBusOptions) {
     this.kafka = new Kafka(kafkaClientConfig(options));
@@ -42,7 +49,7 @@ export class KafkaEventBus implements EventBus {
   connect(): Promise<void> {
     this.connecting ??= (async () => {
       await Promise.all([this.producer.connect(), this.admin.connect()]);
-      if (this.options.topics?.length) await ensureTopics(this.admin, this.options.topics, this.options);
+      if (this.options.topics?.length) await this.createTopics(this.options.topics, this.options.numPartitions ?? 3);
     })().catch((error: unknown) => {
       this.connecting = undefined;
       throw error;
@@ -53,12 +60,14 @@ export class KafkaEventBus implements EventBus {
   /** Creates missing topics (default 3 partitions each) and waits for their leaders. */
   async ensureTopics(topics: readonly string[], numPartitions = this.options.numPartitions ?? 3): Promise<void> {
     await this.connect();
-    await ensureTopics(this.admin, topics, { numPartitions, replicationFactor: this.options.replicationFactor });
+    await this.createTopics(topics, numPartitions);
   }
 
   async publish(messages: readonly BusMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await this.connect();
+    const unknownTopics = [...new Set(messages.map(({ topic }) => topic))].filter((topic) => !this.knownTopics.has(topic));
+    if (unknownTopics.length > 0) await this.createTopics(unknownTopics, this.options.numPartitions ?? 3);
     const byTopic = new Map<string, TopicMessages>();
     for (const { topic, key, value, headers } of messages) {
       const batch = byTopic.get(topic) ?? { topic, messages: [] };
@@ -88,6 +97,11 @@ export class KafkaEventBus implements EventBus {
   async close(): Promise<void> {
     this.connecting = undefined;
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+
+  private async createTopics(topics: readonly string[], numPartitions: number): Promise<void> {
+    await ensureTopics(this.admin, topics, { numPartitions, replicationFactor: this.options.replicationFactor });
+    for (const topic of topics) this.knownTopics.add(topic);
   }
 }
 

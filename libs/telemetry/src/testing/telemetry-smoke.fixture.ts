@@ -1,0 +1,22 @@
+// Run as a separate process by telemetry.int.spec.ts: instrumentation must be set up before
+// `http` is loaded, which a jest worker (which has loaded it long ago) cannot show.
+import { startTelemetry } from '../telemetry';
+
+const shutdown = startTelemetry('smoke-service');
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const http = require('node:http') as typeof import('node:http');
+
+const server = http.createServer((_request, response) => response.end('ok'));
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address() as { port: number };
+  http.get(`http://127.0.0.1:${port}/beneficiaries`, (response) => {
+    response.resume();
+    response.on('end', async () => {
+      server.close();
+      await shutdown();
+      const loaded = Object.keys(require.cache).some((file) => file.includes('@opentelemetry/sdk-node'));
+      console.log(`SDK_LOADED=${loaded}`);
+    });
+  });
+});
