@@ -17,37 +17,46 @@ export interface Infrastructure {
   kafkaBrokers?: string[];
 }
 
+export const openEventStore = async (config: ServiceConfig): Promise<EventStore & CheckpointStore> => {
+  mkdirSync(config.dataDir, { recursive: true });
+  return config.EVENT_STORE === 'kurrentdb'
+    ? createEventStore({ kind: 'kurrentdb', url: config.KURRENTDB_URL! })
+    : createEventStore({ kind: 'sqlite', file: dataFile(config, 'events.sqlite') });
+};
+
+export const openBus = async (config: ServiceConfig, service: string): Promise<Pick<Infrastructure, 'bus' | 'memoryBus' | 'kafkaBrokers'>> => {
+  if (config.BUS === 'kafka') {
+    const kafkaBrokers = config.KAFKA_BROKERS!.split(',');
+    const bus = new KafkaEventBus({ brokers: kafkaBrokers, clientId: `${service}-producer`, topicPrefix: config.KAFKA_TOPIC_PREFIX });
+    await bus.connect();
+    return { bus, kafkaBrokers };
+  }
+  const memoryBus = new InMemoryBus();
+  return { bus: memoryBus, memoryBus };
+};
+
+/** Each service has read models of its own: a database (MongoDB) or a file (embedded) per service. */
+export const openReadStore = (config: ServiceConfig, service: string): Promise<ReadStore> => {
+  mkdirSync(config.dataDir, { recursive: true });
+  return config.READ_STORE === 'mongodb'
+    ? createReadStore({ kind: 'mongodb', uri: config.MONGODB_URI!, dbName: `${config.MONGODB_DB}-${service}` })
+    : createReadStore({ kind: 'memory', file: dataFile(config, `${service}.read-models.sqlite`) });
+};
+
 /** Opens what one service process needs; `shared` lets the embedded host reuse one log and bus. */
 export const openInfrastructure = async (
   config: ServiceConfig,
   service: string,
-  shared: Partial<Pick<Infrastructure, 'eventStore' | 'bus' | 'memoryBus'>> = {},
+  shared: Partial<Pick<Infrastructure, 'eventStore' | 'bus' | 'memoryBus' | 'kafkaBrokers'>> = {},
 ): Promise<Infrastructure> => {
-  mkdirSync(config.dataDir, { recursive: true });
-  const eventStore =
-    shared.eventStore ??
-    (config.EVENT_STORE === 'kurrentdb'
-      ? await createEventStore({ kind: 'kurrentdb', url: config.KURRENTDB_URL! })
-      : await createEventStore({ kind: 'sqlite', file: dataFile(config, 'events.sqlite') }));
-
-  const kafkaBrokers = config.KAFKA_BROKERS?.split(',');
-  let bus = shared.bus;
-  let memoryBus = shared.memoryBus;
-  if (!bus) {
-    if (config.BUS === 'kafka') {
-      const kafka = new KafkaEventBus({ brokers: kafkaBrokers!, clientId: `${service}-producer` });
-      await kafka.connect();
-      bus = kafka;
-    } else {
-      memoryBus = memoryBus ?? new InMemoryBus();
-      bus = memoryBus;
-    }
-  }
-
-  const readStore =
-    config.READ_STORE === 'mongodb'
-      ? await createReadStore({ kind: 'mongodb', uri: config.MONGODB_URI!, dbName: `${config.MONGODB_DB}-${service}` })
-      : await createReadStore({ kind: 'memory', file: dataFile(config, `${service}.read-models.sqlite`) });
-
-  return { eventStore, bus, ...(memoryBus ? { memoryBus } : {}), readStore, ...(kafkaBrokers ? { kafkaBrokers } : {}) };
+  const eventStore = shared.eventStore ?? (await openEventStore(config));
+  const bus = shared.bus ? shared : await openBus(config, service);
+  const readStore = await openReadStore(config, service);
+  return {
+    eventStore,
+    bus: bus.bus!,
+    ...(bus.memoryBus ? { memoryBus: bus.memoryBus } : {}),
+    ...(bus.kafkaBrokers ? { kafkaBrokers: bus.kafkaBrokers } : {}),
+    readStore,
+  };
 };

@@ -7,6 +7,8 @@ import {
   Clock,
   Infrastructure,
   JsonLogger,
+  openBus,
+  openEventStore,
   openInfrastructure,
   RunningService,
   ServiceConfig,
@@ -34,16 +36,11 @@ export const startNetwork = async (
 ): Promise<RunningNetwork> => {
   const loggerFor = options.logger ?? ((service: string) => new JsonLogger(service, config.LOG_LEVEL));
   Logger.overrideLogger(loggerFor('network'));
-  const shared = await openInfrastructure(config, 'network-shared');
-  await shared.readStore.close(); // each service opens its own read store below
+  const shared = { eventStore: await openEventStore(config), ...(await openBus(config, 'network')) };
   const services: RunningService[] = [];
   try {
     for (const definition of networkServices) {
-      const infrastructure: Infrastructure = await openInfrastructure(config, definition.name, {
-        eventStore: shared.eventStore,
-        bus: shared.bus,
-        ...(shared.memoryBus ? { memoryBus: shared.memoryBus } : {}),
-      });
+      const infrastructure: Infrastructure = await openInfrastructure(config, definition.name, shared);
       const port = options.ports?.[definition.name];
       services.push(
         await startService(definition, {

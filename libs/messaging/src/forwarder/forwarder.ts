@@ -143,10 +143,13 @@ export class Forwarder {
 
   private async forward(events: StoredEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const outgoing = events.flatMap((event) => {
-      const message = this.options.toMessage(event);
-      return message ? [this.traced(event, message)] : [];
-    });
+    // Map first: a `toMessage` that throws fails the batch before any span is opened.
+    const outgoing = events
+      .flatMap((event) => {
+        const message = this.options.toMessage(event);
+        return message ? [{ event, message }] : [];
+      })
+      .map(({ event, message }) => this.traced(event, message));
     try {
       if (outgoing.length > 0) await this.options.bus.publish(outgoing.map(({ message }) => message));
     } catch (error) {

@@ -12,20 +12,23 @@ import { Received, aMessage, eventBusContract, startConsumer, unique } from '../
 import { kafkaMicroserviceOptions } from './committing-kafka-server';
 import { KafkaEventBus } from './kafka-event-bus';
 
-jest.setTimeout(90_000);
+jest.setTimeout(120_000);
 
 describeWithInfra('kafka', 'Kafka event bus and committing consumer', (url) => {
   const brokers = url.split(',').map((broker) => broker.trim());
-  // kafkajs logs (JSON lines) are kept out of the test output; the failing-handler specs make
-  // it log errors on purpose.
-  const kafkaLogs: string[] = [];
-  const connection = (clientId: string) => ({ brokers, clientId, writeLog: (line: string) => void kafkaLogs.push(line) });
-  const consumerOptions = (groupId: string) => kafkaMicroserviceOptions({ ...connection('test-consumer'), groupId });
+  // kafkajs logs (JSON lines) stay out of the test output, since the failing-handler specs make
+  // it log errors on purpose; KAFKA_TEST_LOGS=1 prints them.
+  const writeLog = process.env.KAFKA_TEST_LOGS ? (line: string) => void process.stderr.write(`${line}\n`) : () => undefined;
+  const connection = (clientId: string) => ({ brokers, clientId, writeLog });
+  // The broker may be shared and busy: generous delivery timeouts, and a short session so a
+  // consumer that failed to leave its group holds the next one up for 10 s, not 30.
+  const consumerOptions = (groupId: string) => kafkaMicroserviceOptions({ ...connection('test-consumer'), groupId, sessionTimeoutMs: 10_000 });
+  const within = { timeoutMs: 45_000 };
 
   eventBusContract('kafka', async () => {
     const bus = new KafkaEventBus(connection('test-contract-producer'));
     await bus.connect();
-    return { bus, consumer: consumerOptions, deliveryTimeoutMs: 30_000, close: () => bus.close() };
+    return { bus, consumer: consumerOptions, deliveryTimeoutMs: within.timeoutMs, close: () => bus.close() };
   });
 
   describe('Kafka specifics', () => {
@@ -72,7 +75,7 @@ describeWithInfra('kafka', 'Kafka event bus and committing consumer', (url) => {
 
       const { received } = await consume(unique('late-group'), topic);
 
-      await eventually(() => expect(ranks(received)).toEqual([0, 1, 2]), { timeoutMs: 30_000 });
+      await eventually(() => expect(ranks(received)).toEqual([0, 1, 2]), within);
     });
 
     it('commits an offset only after its handler succeeded, redelivering until it does', async () => {
@@ -87,12 +90,12 @@ describeWithInfra('kafka', 'Kafka event bus and committing consumer', (url) => {
       await bus.publish([0, 1, 2].map((n) => aMessage(topic, 'one-key', n)));
 
       // Message 0 is committed (next offset 1); message 1 keeps failing and holds back message 2.
-      await eventually(() => expect(attempts.filter((n) => n === 1).length).toBeGreaterThanOrEqual(2), { timeoutMs: 30_000 });
+      await eventually(() => expect(attempts.filter((n) => n === 1).length).toBeGreaterThanOrEqual(2), within);
       expect(ranks(received)).toEqual([0]);
       expect(await committed(groupId, topic)).toBe(1);
 
       failing = false;
-      await eventually(() => expect(ranks(received)).toEqual([0, 1, 2]), { timeoutMs: 30_000 });
+      await eventually(() => expect(ranks(received)).toEqual([0, 1, 2]), within);
       await eventually(async () => expect(await committed(groupId, topic)).toBe(3), { timeoutMs: 10_000 });
     });
 
@@ -100,13 +103,13 @@ describeWithInfra('kafka', 'Kafka event bus and committing consumer', (url) => {
       const [topic, groupId] = [unique('restart'), unique('restart-group')];
       const first = await consume(groupId, topic);
       await bus.publish([0, 1, 2, 3].map((n) => aMessage(topic, 'one-key', n)));
-      await eventually(() => expect(ranks(first.received)).toEqual([0, 1, 2, 3]), { timeoutMs: 30_000 });
+      await eventually(() => expect(ranks(first.received)).toEqual([0, 1, 2, 3]), within);
       await first.app.close();
 
       await bus.publish([4, 5].map((n) => aMessage(topic, 'one-key', n)));
       const second = await consume(groupId, topic);
 
-      await eventually(() => expect(ranks(second.received)).toEqual([4, 5]), { timeoutMs: 30_000 });
+      await eventually(() => expect(ranks(second.received)).toEqual([4, 5]), within);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       expect(ranks(second.received)).toEqual([4, 5]);
     });
@@ -169,7 +172,7 @@ describeWithInfra('kafka', 'Kafka event bus and committing consumer', (url) => {
         await log.appendToStream(`beneficiary-${randomUUID()}`, [event], { expectedRevision: 'no_stream' });
         request.end();
 
-        await eventually(() => expect(received).toHaveLength(1), { timeoutMs: 30_000 });
+        await eventually(() => expect(received).toHaveLength(1), within);
         await forwarder.stop();
         const { traceId } = request.spanContext();
         const producer = tracing.span(`${topic} publish`);

@@ -19,10 +19,10 @@ interface GroupSubscription {
  * settled); the forwarder then republishes from its checkpoint, so groups that had already
  * handled the batch see it again and de-duplicate by event id, as Kafka consumers do.
  *
- * Nothing is buffered: a message published to a topic no group subscribes to is dropped. The
- * composition root therefore starts the forwarders only after the consumers have subscribed
- * (Nest: after `startAllMicroservices()`); a consumer added later catches up through the
- * read-model rebuild, not through the bus.
+ * Nothing is buffered: a message published to a topic no group subscribes to is dropped, and
+ * acknowledged. The composition root therefore starts the forwarders only after the consumers
+ * have subscribed (Nest: after `startAllMicroservices()`), and stops them before closing any
+ * consumer; a consumer added later catches up through the read-model rebuild, not the bus.
  */
 export class InMemoryBus implements EventBus {
   readonly kind = 'in-memory';

@@ -183,6 +183,23 @@ export const forwarderSuite = (storeName: string, setup: () => Promise<LogUnderT
       expect(ids(bus.messages)).toEqual([kept.id]);
     });
 
+    it('retries, never skips, an event whose mapping throws', async () => {
+      const bus = new RecordingBus();
+      let mappingFailures = 2;
+      const events = await append(2);
+
+      const started = forwarder(bus, {
+        toMessage: (event) => {
+          if (mappingFailures-- > 0) throw new Error('no contract for this version yet');
+          return publishAllTo(TOPIC)(event);
+        },
+      });
+      await started.start();
+
+      await eventually(() => expect(ids(bus.messages)).toEqual(events));
+      expect(started.status().consecutiveFailures).toBe(0);
+    });
+
     it('puts the event identity and the trace context of the appending request in the headers', async () => {
       const bus = new RecordingBus();
       const traceparent = `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01`;
