@@ -111,6 +111,7 @@ export const startService = async (definition: ServiceDefinition, options: Start
           brokers: infrastructure.kafkaBrokers ?? [],
           clientId: definition.name,
           groupId: definition.consumerGroup,
+          topicPrefix: config.KAFKA_TOPIC_PREFIX,
         }),
       );
     }

@@ -32,14 +32,24 @@ describeWithInfra('kafka', 'distributed intake → Kafka → reporting (e2e)', (
     let intakePort: number;
     let logFile: string;
 
-    const register = async (i: number) => {
-      const response = await fetch(`${intake!.url}/beneficiaries`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': `${run}-registration-${i}` },
-        body: JSON.stringify(registration(i)),
-      });
-      if (response.status !== 201) throw new Error(`registration ${i} answered ${response.status}: ${await response.text()}`);
-      return ((await response.json()) as { beneficiaryId: string }).beneficiaryId;
+    /** Like a cell frontend: retries with the same Idempotency-Key until it gets its 201. */
+    const register = async (i: number): Promise<string> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const response = await fetch(`${intake!.url}/beneficiaries`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'idempotency-key': `${run}-registration-${i}` },
+            body: JSON.stringify(registration(i)),
+          });
+          if (response.status === 201) return ((await response.json()) as { beneficiaryId: string }).beneficiaryId;
+          if (response.status < 500) throw new Error(`registration ${i} answered ${response.status}: ${await response.text()}`);
+        } catch (error) {
+          if (error instanceof Error && error.message.startsWith('registration')) throw error;
+          // connection refused or reset: intake is down (killed on purpose); retry
+        }
+        if (attempt > 400) throw new Error(`registration ${i} never succeeded`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     };
 
     const total = async () => {
@@ -78,14 +88,28 @@ describeWithInfra('kafka', 'distributed intake → Kafka → reporting (e2e)', (
 
     it('counts exactly 200 registrations although the forwarding process is killed midway', async () => {
       const ids = new Set<string>();
-      for (let i = 0; i < 100; i++) ids.add(await register(i));
-
-      // SIGKILL: no shutdown hook runs, the forwarder's checkpoint is wherever it was.
-      intake!.child.kill('SIGKILL');
-      await intake!.exited;
-      intake = await startServiceProcess('intake', intakePort, env, logFile);
-
-      for (let i = 100; i < 200; i++) ids.add(await register(i));
+      let next = 0;
+      let succeeded = 0;
+      let restarted: Promise<void> | undefined;
+      // Eight clients register 200 beneficiaries; when half are done, intake (the process that
+      // forwards) is killed with SIGKILL while requests and forwarding are in flight: no shutdown
+      // hook runs, the forwarder's checkpoint is wherever it was. The clients retry until it is back.
+      const client = async () => {
+        while (next < 200) {
+          const i = next++;
+          ids.add(await register(i));
+          succeeded += 1;
+          if (succeeded === 100 && !restarted) {
+            restarted = (async () => {
+              intake!.child.kill('SIGKILL');
+              await intake!.exited;
+              intake = await startServiceProcess('intake', intakePort, env, logFile);
+            })();
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, client));
+      await restarted;
       expect(ids.size).toBe(200);
 
       await eventually(async () => expect(await total()).toBe(200), { timeoutMs: 90_000, intervalMs: 500 });

@@ -1,4 +1,5 @@
-// Loaded before anything else so OpenTelemetry can patch http, express, Nest, kafkajs and mongoose.
+// Loaded before anything else so OpenTelemetry can patch http, express, Nest and mongoose
+// (messaging spans are opened by libs/messaging itself, on both transports).
 import { startTelemetry } from '@oriental/telemetry';
 
 startTelemetry('reporting');

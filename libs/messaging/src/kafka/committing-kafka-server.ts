@@ -99,9 +99,10 @@ export class CommittingKafkaServer extends ServerKafka {
       this.logger.warn(`consumer group ${this.settings.groupId} has no @EventPattern handler: not consuming`);
       return;
     }
-    this.topics = topics;
-    if (this.settings.createTopics ?? true) await this.createTopics(topics);
-    await consumer.subscribe({ topics, fromBeginning: this.settings.fromBeginning ?? true });
+    // Handlers are registered under logical names; the wire names carry the prefix.
+    this.topics = topics.map((topic) => this.prefix + topic);
+    if (this.settings.createTopics ?? true) await this.createTopics(this.topics);
+    await consumer.subscribe({ topics: this.topics, fromBeginning: this.settings.fromBeginning ?? true });
     await consumer.run({ autoCommit: false, eachMessage: (payload) => this.handleMessage(payload as never) });
   }
 
@@ -135,7 +136,8 @@ export class CommittingKafkaServer extends ServerKafka {
     const { topic, partition, message } = payload;
     const consumer = this.requireConsumer();
     const raw = this.parser!.parse<NestKafkaMessage>(Object.assign({}, message, { topic, partition }) as never);
-    const packet = await this.deserializer.deserialize(raw, { channel: topic });
+    const logical = topic.startsWith(this.prefix) ? topic.slice(this.prefix.length) : topic;
+    const packet = await this.deserializer.deserialize(raw, { channel: logical });
     const handler = this.getHandlerByPattern(packet.pattern);
     if (handler?.isEventHandler) {
       await this.handle(handler, packet.data, raw, payload);
@@ -181,6 +183,10 @@ export class CommittingKafkaServer extends ServerKafka {
     } finally {
       await admin.disconnect();
     }
+  }
+
+  private get prefix(): string {
+    return this.settings.topicPrefix ?? '';
   }
 
   private requireConsumer(): Consumer {

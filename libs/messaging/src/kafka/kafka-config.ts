@@ -11,6 +11,11 @@ export interface KafkaConnectionOptions {
   writeLog?: (line: string) => void;
   /** Client retries (default: 8, from 300 ms up to 10 s apart). */
   retry?: RetryOptions;
+  /**
+   * Prepended to every topic name on the wire (KAFKA_TOPIC_PREFIX), so environments or test
+   * runs can share one cluster. Code keeps using the logical names of `Topics`.
+   */
+  topicPrefix?: string;
 }
 
 /** Brokers from `KAFKA_BROKERS` (comma separated, e.g. `kafka-1:9092,kafka-2:9092`). */

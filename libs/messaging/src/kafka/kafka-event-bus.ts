@@ -66,10 +66,12 @@ export class KafkaEventBus implements EventBus {
   async publish(messages: readonly BusMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await this.connect();
-    const unknownTopics = [...new Set(messages.map(({ topic }) => topic))].filter((topic) => !this.knownTopics.has(topic));
+    const prefix = this.options.topicPrefix ?? '';
+    const unknownTopics = [...new Set(messages.map(({ topic }) => topic))].filter((topic) => !this.knownTopics.has(prefix + topic));
     if (unknownTopics.length > 0) await this.createTopics(unknownTopics, this.options.numPartitions ?? 3);
     const byTopic = new Map<string, TopicMessages>();
-    for (const { topic, key, value, headers } of messages) {
+    for (const { topic: logical, key, value, headers } of messages) {
+      const topic = prefix + logical;
       const batch = byTopic.get(topic) ?? { topic, messages: [] };
       batch.messages.push({ key, value, headers });
       byTopic.set(topic, batch);
@@ -99,7 +101,9 @@ export class KafkaEventBus implements EventBus {
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
   }
 
-  private async createTopics(topics: readonly string[], numPartitions: number): Promise<void> {
+  /** Takes logical names; creates the prefixed ones. */
+  private async createTopics(logical: readonly string[], numPartitions: number): Promise<void> {
+    const topics = logical.map((topic) => (this.options.topicPrefix ?? '') + topic);
     await ensureTopics(this.admin, topics, { numPartitions, replicationFactor: this.options.replicationFactor });
     for (const topic of topics) this.knownTopics.add(topic);
   }
