@@ -38,14 +38,14 @@ const schema = z
     HOST: z.string().default('0.0.0.0'),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(60_000).default(8_000),
   })
-  .superRefine((env, ctx) => {
-    const requires = (when: boolean, variable: 'KURRENTDB_URL' | 'KAFKA_BROKERS' | 'MONGODB_URI', because: string) => {
-      if (when && !env[variable]) ctx.addIssue({ code: 'custom', path: [variable], message: `is required when ${because}` });
-    };
-    requires(env.EVENT_STORE === 'kurrentdb', 'KURRENTDB_URL', 'EVENT_STORE=kurrentdb');
-    requires(env.BUS === 'kafka', 'KAFKA_BROKERS', 'BUS=kafka');
-    requires(env.READ_STORE === 'mongodb', 'MONGODB_URI', 'READ_STORE=mongodb');
-  });
+  ;
+
+/** Variables a choice requires; checked even when other variables are wrong, so all problems show at once. */
+const requirements: { when: (env: Record<string, string>) => boolean; variable: string; because: string }[] = [
+  { when: (env) => env.EVENT_STORE === 'kurrentdb', variable: 'KURRENTDB_URL', because: 'EVENT_STORE=kurrentdb' },
+  { when: (env) => env.BUS === 'kafka', variable: 'KAFKA_BROKERS', because: 'BUS=kafka' },
+  { when: (env) => env.READ_STORE === 'mongodb', variable: 'MONGODB_URI', because: 'READ_STORE=mongodb' },
+];
 
 export type ServiceConfig = z.infer<typeof schema> & { dataDir: string };
 
@@ -60,9 +60,13 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ServiceConfig 
   // Empty strings mean "not set", as in docker-compose files that pass `VAR=`.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigurationError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'} ${issue.message}`));
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'} ${issue.message}`)),
+    ...requirements
+      .filter(({ when, variable }) => when(present as Record<string, string>) && !present[variable])
+      .map(({ variable, because }) => `${variable} is required when ${because}`),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigurationError(problems);
   const dataDir = isAbsolute(parsed.data.DATA_DIR) ? parsed.data.DATA_DIR : resolve(process.cwd(), parsed.data.DATA_DIR);
   return { ...parsed.data, dataDir };
 };

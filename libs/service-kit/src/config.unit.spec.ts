@@ -24,6 +24,10 @@ describe('configuration', () => {
     }
   });
 
+  it('reports a missing required variable together with other wrong values', () => {
+    expect(() => loadConfig({ BUS: 'kafka', READ_STORE: 'mongo' })).toThrow(/READ_STORE[\s\S]*KAFKA_BROKERS is required when BUS=kafka/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ KAFKA_BROKERS: '' }).KAFKA_BROKERS).toBeUndefined();
   });

@@ -74,7 +74,7 @@ describe('rebuilding the network report from the event store', () => {
     expect(replayed).toBe(30);
     expect(progress[progress.length - 1]).toBe(30);
     expect(await documents(rebuilt)).toEqual(await documents(live));
-    expect(await rebuilt.collection(NETWORK_BENEFICIARIES).countBy('category')).toEqual({ mre: 10, returnee: 10, rpt: 10 });
+    expect(await rebuilt.collection<NetworkBeneficiary>(NETWORK_BENEFICIARIES).countBy('category')).toEqual({ mre: 10, returnee: 10, rpt: 10 });
 
     await rebuildNetworkReport(events, rebuilt);
     expect(await documents(rebuilt)).toEqual(await documents(live));
