@@ -13,3 +13,4 @@ export * from './http/command-request.decorator';
 export * from './http/problem-details.filter';
 export * from './http/validation';
 export * from './standalone';
+export * from './integration-consumer';

@@ -1,7 +1,8 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BeneficiaryRegisteredV1, ContractRegistry, IntakeContracts, Topics } from '@oriental/contracts';
+import { consumeIntegrationMessage } from '@oriental/service-kit';
 import { applyToDocument, DocumentCollection, READ_STORE, ReadStore } from '@oriental/read-store';
 
 /**
@@ -19,6 +20,7 @@ const intakeContracts = new ContractRegistry(IntakeContracts);
 @ApiTags('cell activity')
 @Controller('cells')
 export class CellActivityProjection {
+  private readonly logger = new Logger('intake-consumer');
   private readonly registrations: DocumentCollection<CellRegistration>;
 
   constructor(@Inject(READ_STORE) readStore: ReadStore) {
@@ -27,10 +29,11 @@ export class CellActivityProjection {
 
   @EventPattern(Topics.intake)
   async onIntakeEvent(@Payload() message: unknown): Promise<void> {
-    const event = intakeContracts.parse(message);
-    if (event.type !== 'BeneficiaryRegistered') return;
-    const data = event.data as BeneficiaryRegisteredV1;
-    await applyToDocument(this.registrations, data.beneficiaryId, event.source, () => ({ cellId: data.cellId }));
+    await consumeIntegrationMessage(intakeContracts, message, this.logger, async (event) => {
+      if (event.type !== 'BeneficiaryRegistered') return;
+      const data = event.data as BeneficiaryRegisteredV1;
+      await applyToDocument(this.registrations, data.beneficiaryId, event.source, () => ({ cellId: data.cellId }));
+    });
   }
 
   @Get('activity')

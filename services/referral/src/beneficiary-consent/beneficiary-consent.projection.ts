@@ -1,9 +1,9 @@
-import { Controller, Get, Inject, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Param, ParseUUIDPipe } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BeneficiaryRegisteredV1, ContractRegistry, IntakeContracts, Topics } from '@oriental/contracts';
 import { applyToDocument, DocumentCollection, READ_STORE, ReadStore } from '@oriental/read-store';
-import { NotFound, RequestValidationError } from '@oriental/service-kit';
+import { consumeIntegrationMessage, NotFound, RequestValidationError } from '@oriental/service-kit';
 
 /**
  * What referral needs to know of intake: whether the beneficiary consented to sharing their
@@ -23,6 +23,7 @@ const intakeContracts = new ContractRegistry(IntakeContracts);
 @ApiTags('consent')
 @Controller('beneficiaries')
 export class BeneficiaryConsentProjection {
+  private readonly logger = new Logger('intake-consumer');
   private readonly consents: DocumentCollection<BeneficiaryConsent>;
 
   constructor(@Inject(READ_STORE) readStore: ReadStore) {
@@ -31,14 +32,15 @@ export class BeneficiaryConsentProjection {
 
   @EventPattern(Topics.intake)
   async onIntakeEvent(@Payload() message: unknown): Promise<void> {
-    const event = intakeContracts.parse(message);
-    if (event.type !== 'BeneficiaryRegistered') return;
-    const data = event.data as BeneficiaryRegisteredV1;
-    await applyToDocument(this.consents, data.beneficiaryId, event.source, () => ({
-      beneficiaryId: data.beneficiaryId,
-      cellId: data.cellId,
-      sharing: data.consent.sharing,
-    }));
+    await consumeIntegrationMessage(intakeContracts, message, this.logger, async (event) => {
+      if (event.type !== 'BeneficiaryRegistered') return;
+      const data = event.data as BeneficiaryRegisteredV1;
+      await applyToDocument(this.consents, data.beneficiaryId, event.source, () => ({
+        beneficiaryId: data.beneficiaryId,
+        cellId: data.cellId,
+        sharing: data.consent.sharing,
+      }));
+    });
   }
 
   @Get(':id/sharing-consent')

@@ -1,6 +1,7 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { InvalidEventError, Topics } from '@oriental/contracts';
+import { Topics } from '@oriental/contracts';
+import { consumeIntegrationMessage } from '@oriental/service-kit';
 import { intakeContracts, NetworkReportProjection } from './network-report.projection';
 
 /**
@@ -15,18 +16,6 @@ export class NetworkActivityConsumer {
 
   @EventPattern(Topics.intake)
   async onIntakeEvent(@Payload() message: unknown): Promise<void> {
-    let event;
-    try {
-      event = intakeContracts.parse(message);
-    } catch (error) {
-      // A message that can never be valid would block its partition forever if retried:
-      // log it with its id and move on (a dead-letter topic comes with the operations milestone).
-      if (error instanceof InvalidEventError) {
-        this.logger.error({ msg: 'invalid intake message skipped', issues: error.issues, id: (message as { id?: unknown })?.id });
-        return;
-      }
-      throw error;
-    }
-    await this.projection.apply(event);
+    await consumeIntegrationMessage(intakeContracts, message, this.logger, (event) => this.projection.apply(event));
   }
 }
