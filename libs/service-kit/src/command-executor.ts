@@ -29,7 +29,12 @@ export interface CommandOutcome<Event> {
   events: Event[];
 }
 
-const MAX_ATTEMPTS = 5;
+/** Writers racing on one stream each win in turn; past this many lost races the caller gets 409. */
+const MAX_ATTEMPTS = 10;
+
+/** Full-jitter backoff, so racing writers stop colliding in lockstep. */
+const backoff = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
 
 /**
  * The one place commands meet the event store: read the stream, answer a retry of an applied
@@ -97,6 +102,7 @@ export class CommandExecutor {
         if (context.expectedRevision !== undefined) throw new StaleRevision(stream, context.expectedRevision, error.actual);
         if (attempt >= MAX_ATTEMPTS) throw error;
         // Someone else wrote in between: decide again on what they wrote.
+        await backoff(attempt);
       }
     }
   }
