@@ -36,7 +36,7 @@ describe('CommandExecutor', () => {
   let store: EventStore;
   let executor: CommandExecutor;
   let stream: string;
-  const increment = (by: number, key = randomUUID(), extra: Partial<CommandContext> = {}) =>
+  const increment = (by: number, key: string = randomUUID(), extra: Partial<CommandContext> = {}) =>
     executor.execute({
       stream,
       decider: counter,
