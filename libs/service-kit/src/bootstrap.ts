@@ -11,6 +11,7 @@ import { Clock, systemClock } from './clock';
 import { CommandExecutor } from './command-executor';
 import { ServiceConfig } from './config';
 import { HealthController, ServiceStatus } from './health.controller';
+import { JsonBodyGuard } from './http/json-body.guard';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { strictValidationPipe } from './http/validation';
 import { Infrastructure } from './infrastructure';
@@ -92,6 +93,7 @@ export const startService = async (definition: ServiceDefinition, options: Start
 
   const app = await NestFactory.create(root, { logger, abortOnError: false });
   app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalGuards(new JsonBodyGuard());
   app.useGlobalPipes(strictValidationPipe());
   app.getHttpAdapter().getInstance().set('clock', clock);
   app.getHttpAdapter().getInstance().disable('x-powered-by');

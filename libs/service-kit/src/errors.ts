@@ -53,3 +53,11 @@ export class NotFound extends Error {
     this.name = 'NotFound';
   }
 }
+
+export class UnsupportedMediaType extends Error {
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  constructor(contentType: string | undefined) {
+    super(`Send the body as application/json${contentType ? `, not ${contentType}` : ''}`);
+    this.name = 'UnsupportedMediaType';
+  }
+}

@@ -14,3 +14,4 @@ export * from './http/problem-details.filter';
 export * from './http/validation';
 export * from './standalone';
 export * from './integration-consumer';
+export * from './http/json-body.guard';

@@ -143,6 +143,21 @@ describe('intake API', () => {
       expect(response.body.code).toBe('MALFORMED_JSON');
     });
 
+    it('refuses a body that is not JSON: 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+      const response = await request(service.url)
+        .post('/beneficiaries')
+        .set('Idempotency-Key', newKey())
+        .set('Content-Type', 'text/plain')
+        .send('cellId=oujda')
+        .expect(415);
+      expect(response.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    });
+
+    it('refuses a JSON array with one field error on the body', async () => {
+      const response = await register([registration()]).expect(400);
+      expect(response.body.errors).toEqual([{ field: '(body)', message: 'must be a JSON object' }]);
+    });
+
     it('refuses a registration without consent to services: 422', async () => {
       const response = await register({ ...registration(), consent: { services: false, sharing: false, statistics: false } }).expect(422);
       expect(response.body).toMatchObject({ code: 'CONSENT_TO_SERVICES_REQUIRED', status: 422 });

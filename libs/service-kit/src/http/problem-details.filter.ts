@@ -3,7 +3,15 @@ import { trace } from '@opentelemetry/api';
 import { DomainError } from '@oriental/domain-kit';
 import { StreamRevisionConflict } from '@oriental/event-store';
 import type { Request, Response } from 'express';
-import { BadRequestHeaderError, FieldError, IdempotencyKeyReused, NotFound, RequestValidationError, StaleRevision } from '../errors';
+import {
+  BadRequestHeaderError,
+  FieldError,
+  IdempotencyKeyReused,
+  NotFound,
+  RequestValidationError,
+  StaleRevision,
+  UnsupportedMediaType,
+} from '../errors';
 
 /** RFC 9457 problem details, plus a stable `code` and, for 400, the list of field errors. */
 export interface ProblemDetails {
@@ -68,6 +76,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof IdempotencyKeyReused) return base(409, exception.code, exception.message);
     if (exception instanceof StaleRevision) return base(412, exception.code, exception.message);
     if (exception instanceof NotFound) return base(404, exception.code, exception.message);
+    if (exception instanceof UnsupportedMediaType) return base(415, exception.code, exception.message);
     if (exception instanceof StreamRevisionConflict) {
       return base(409, 'CONCURRENT_MODIFICATION', 'The resource was changed by another request; retry');
     }
