@@ -66,7 +66,7 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: false,
-          allow: ['@oriental/intake', '@oriental/referral', '@oriental/capacity-building', '@oriental/reporting', '@oriental/network'],
+          allow: ['@oriental/intake', '@oriental/intake/testing', '@oriental/referral', '@oriental/capacity-building', '@oriental/reporting', '@oriental/network'],
           depConstraints: [{ sourceTag: '*', onlyDependOnLibsWithTags: ['*'] }],
         },
       ],

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonLogger, loadConfig } from '@oriental/service-kit';
+import { aRegistrationBody } from '@oriental/intake/testing';
 import { startNetwork } from '@oriental/network';
 
 const REGISTRATIONS = Number(process.env.BENCH_REGISTRATIONS ?? 300);
@@ -34,11 +35,7 @@ const main = async () => {
       const response = await fetch(`${intake}/beneficiaries`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${Date.now()}-${i}` },
-        body: JSON.stringify({
-          cellId: 'oujda', category: 'mre', sex: 'female', birthYear: 1988, nationality: 'MA',
-          consent: { services: true, sharing: false, statistics: true },
-          person: { firstName: 'Amina', lastName: 'Benali' },
-        }),
+        body: JSON.stringify(aRegistrationBody()),
       });
       if (response.status !== 201) throw new Error(`POST answered ${response.status}`);
       const answered = performance.now();

@@ -55,5 +55,3 @@ export type BeneficiaryRegisteredIntegrationEvent = IntegrationEvent<'Beneficiar
 export const IntakeContracts: ContractDefinition[] = [
   { type: 'BeneficiaryRegistered', latestVersion: 1, schemas: { 1: beneficiaryRegisteredV1 } },
 ];
-
-export type IntakeIntegrationEvent = BeneficiaryRegisteredIntegrationEvent;

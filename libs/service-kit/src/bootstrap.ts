@@ -1,4 +1,4 @@
-import { DynamicModule, INestApplication, LoggerService, Module, Type } from '@nestjs/common';
+import { DynamicModule, INestApplication, LoggerService, Module, Provider, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { StoredEvent } from '@oriental/contracts';
@@ -54,23 +54,18 @@ export interface StartOptions {
   port?: number;
 }
 
-const rootModuleFor = (definition: ServiceDefinition, providers: DynamicModule['providers']): Type<unknown> => {
-  @Module({})
-  class ServiceRootModule {
-    static forRoot(): DynamicModule {
-      return {
-        module: ServiceRootModule,
-        global: true,
-        imports: [definition.module],
-        controllers: [HealthController],
-        providers,
-        exports: providers?.map((p) => (typeof p === 'object' && 'provide' in p ? p.provide : p)) as never[],
-      };
-    }
-  }
-  Object.defineProperty(ServiceRootModule, 'name', { value: `${definition.name.replace(/\W/g, '')}RootModule` });
-  return ServiceRootModule.forRoot() as unknown as Type<unknown>;
-};
+/** The composition root of one service: its feature module, health, and the adapters as globals. */
+@Module({})
+class ServiceRootModule {}
+
+const rootModuleFor = (definition: ServiceDefinition, providers: Provider[]): DynamicModule => ({
+  module: ServiceRootModule,
+  global: true,
+  imports: [definition.module],
+  controllers: [HealthController],
+  providers,
+  exports: providers.map((provider) => (provider as { provide: unknown }).provide as symbol),
+});
 
 export const startService = async (definition: ServiceDefinition, options: StartOptions): Promise<RunningService> => {
   const { config, infrastructure } = options;
@@ -157,12 +152,10 @@ export const startService = async (definition: ServiceDefinition, options: Start
       await forwarder?.stop();
       await closed.catch(() => undefined);
       await app.close();
+      await infrastructure.readStore.close();
       if (options.ownsInfrastructure !== false) {
-        await infrastructure.readStore.close();
         await infrastructure.bus.close();
         await infrastructure.eventStore.close();
-      } else {
-        await infrastructure.readStore.close();
       }
       logger.log(`${definition.name} stopped`, 'bootstrap');
     })());

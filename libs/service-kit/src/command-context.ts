@@ -1,4 +1,3 @@
-import { ExpectedRevision } from '@oriental/event-store';
 import { sha256, canonicalJson, uuidV5 } from './ids';
 
 /**
@@ -45,5 +44,3 @@ export const parseIfMatch = (header: string | undefined): number | undefined | '
 };
 
 export const etagOf = (revision: number): string => `"${revision}"`;
-
-export type { ExpectedRevision };

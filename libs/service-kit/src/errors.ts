@@ -17,7 +17,7 @@ export class RequestValidationError extends Error {
 
 export class BadRequestHeaderError extends Error {
   constructor(
-    readonly code: 'IDEMPOTENCY_KEY_REQUIRED' | 'IDEMPOTENCY_KEY_INVALID' | 'IF_MATCH_INVALID' | 'ACTOR_INVALID',
+    readonly code: 'IDEMPOTENCY_KEY_REQUIRED' | 'IDEMPOTENCY_KEY_INVALID' | 'IF_MATCH_INVALID' | 'ACTOR_INVALID' | 'CORRELATION_ID_INVALID',
     message: string,
   ) {
     super(message);

@@ -5,16 +5,9 @@ import { EventStore } from '@oriental/event-store';
 import { fixedClock, Infrastructure, JsonLogger, loadConfig, openInfrastructure, RunningService, startService } from '@oriental/service-kit';
 import request from 'supertest';
 import { intakeService } from '../src/intake.service';
+import { aRegistrationBody } from '../src/testing';
 
-const registration = () => ({
-  cellId: 'oujda',
-  category: 'mre',
-  sex: 'female',
-  birthYear: 1988,
-  nationality: 'MA',
-  consent: { services: true, sharing: false, statistics: true },
-  person: { firstName: 'Amina', lastName: 'Benali', phone: '+212600000000' },
-});
+const registration = aRegistrationBody;
 
 let key = 0;
 const newKey = () => `test-key-${process.pid}-${++key}-${Date.now()}`;
@@ -104,6 +97,18 @@ describe('intake API', () => {
       expect(response.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_REQUIRED', status: 400 });
     });
 
+    it.each([
+      ['Idempotency-Key', 'short', 'IDEMPOTENCY_KEY_INVALID'],
+      ['X-Actor', 'agent with spaces', 'ACTOR_INVALID'],
+      ['X-Correlation-Id', 'x'.repeat(201), 'CORRELATION_ID_INVALID'],
+      ['If-Match', 'three', 'IF_MATCH_INVALID'],
+    ])('refuses an invalid %s header with 400, appending nothing', async (header, value, code) => {
+      const before = (await allEvents()).length;
+      const response = await register(registration()).set(header, value).expect(400);
+      expect(response.body).toMatchObject({ code, status: 400 });
+      expect((await allEvents()).length).toBe(before);
+    });
+
     it('lists every invalid, missing and unknown field, and appends nothing', async () => {
       const before = (await allEvents()).length;
       const { sex: _sex, ...withoutSex } = registration();
@@ -166,19 +171,15 @@ describe('intake API', () => {
 
   describe('GET /beneficiaries/{id}', () => {
     it('answers the current state, with personal data opened for intake', async () => {
-      const { body } = await register(registration()).expect(201);
+      const sent = registration({ category: 'rpt', nationality: 'SN', sex: 'male' });
+      const { body } = await register(sent).expect(201);
       const response = await request(service.url).get(`/beneficiaries/${body.beneficiaryId}`).expect(200);
       expect(response.headers.etag).toBe('"0"');
-      expect(response.body).toMatchObject({
+      expect(response.body).toEqual({
+        ...sent,
         beneficiaryId: body.beneficiaryId,
         status: 'registered',
-        cellId: 'oujda',
-        category: 'mre',
-        sex: 'female',
-        birthYear: 1988,
-        nationality: 'MA',
-        consent: { services: true, sharing: false, statistics: true },
-        person: { firstName: 'Amina', lastName: 'Benali', phone: '+212600000000' },
+        personalData: 'present',
         registeredAt: '2026-07-15T09:30:00.000Z',
         revision: 0,
       });

@@ -2,18 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { aRegistrationBody } from '@oriental/intake/testing';
 import { describeWithInfra, eventually } from '@oriental/testing';
 import { freePort, ServiceProcess, startServiceProcess, stopGracefully } from './process';
 
-const registration = (i: number) => ({
-  cellId: ['driouch', 'nador', 'berkane', 'oujda', 'guercif', 'figuig'][i % 6],
-  category: ['mre', 'returnee', 'rpt'][i % 3],
-  sex: i % 2 ? 'male' : 'female',
-  birthYear: 1950 + (i % 60),
-  nationality: i % 3 === 2 ? 'SN' : 'MA',
-  consent: { services: true, sharing: i % 2 === 0, statistics: true },
-  person: { firstName: `Person${i}`, lastName: 'Test', phone: '+212600000000' },
-});
+const registration = (i: number) =>
+  aRegistrationBody({
+    cellId: ['driouch', 'nador', 'berkane', 'oujda', 'guercif', 'figuig'][i % 6]!,
+    category: ['mre', 'returnee', 'rpt'][i % 3]!,
+    sex: i % 2 ? 'male' : 'female',
+    birthYear: 1950 + (i % 60),
+    nationality: i % 3 === 2 ? 'SN' : 'MA',
+    consent: { services: true, sharing: i % 2 === 0, statistics: true },
+    person: { firstName: `Person${i}`, lastName: 'Test' },
+  });
 
 /**
  * The distributed mode over real servers: intake and reporting as separate processes, Kafka

@@ -1,20 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { aRegistrationBody } from '@oriental/intake/testing';
 import { JsonLogger, loadConfig } from '@oriental/service-kit';
 import { eventually } from '@oriental/testing';
 import request from 'supertest';
 import { RunningNetwork, startNetwork } from '../src/network';
 
-const registration = {
-  cellId: 'oujda',
-  category: 'mre',
-  sex: 'female',
-  birthYear: 1988,
-  nationality: 'MA',
-  consent: { services: true, sharing: false, statistics: true },
-  person: { firstName: 'Amina', lastName: 'Benali', phone: '+212600000000' },
-};
+const registration = aRegistrationBody();
 
 /** The embedded default end to end: what `npm start` runs, on random ports and a temp DATA_DIR. */
 describe('the embedded network', () => {

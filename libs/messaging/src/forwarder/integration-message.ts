@@ -15,9 +15,29 @@ export const integrationMessage = <Type extends string, Data>(
   type: Type,
   schemaVersion: number,
   data: Data,
-): BusMessage => {
+): BusMessage => ({
+  topic,
+  key: event.metadata.beneficiaryId ?? event.stream,
+  value: JSON.stringify(integrationEvent(event, type, schemaVersion, data)),
+  headers: {
+    [MessageHeaders.eventId]: event.id,
+    [MessageHeaders.eventType]: type,
+    [MessageHeaders.schemaVersion]: String(schemaVersion),
+  },
+});
+
+/**
+ * The envelope alone, for readers that replay the store rather than the bus (a projection
+ * rebuild), so that they see what the bus carried without a round trip through JSON.
+ */
+export const integrationEvent = <Type extends string, Data>(
+  event: StoredEvent,
+  type: Type,
+  schemaVersion: number,
+  data: Data,
+): IntegrationEvent<Type, Data> => {
   const { metadata } = event;
-  const envelope: IntegrationEvent<Type, Data> = {
+  return {
     id: event.id,
     type,
     schemaVersion,
@@ -29,15 +49,5 @@ export const integrationMessage = <Type extends string, Data>(
     causationId: metadata.causationId,
     actor: metadata.actor,
     data,
-  };
-  return {
-    topic,
-    key: metadata.beneficiaryId ?? event.stream,
-    value: JSON.stringify(envelope),
-    headers: {
-      [MessageHeaders.eventId]: event.id,
-      [MessageHeaders.eventType]: type,
-      [MessageHeaders.schemaVersion]: String(schemaVersion),
-    },
   };
 };

@@ -7,6 +7,7 @@ import { newId } from '../ids';
 import { Clock } from '../clock';
 
 const KEY_PATTERN = /^[\x21-\x7e]{8,255}$/;
+/** Actor and correlation ids travel in every event's metadata: short, printable, no spaces. */
 const ACTOR_PATTERN = /^[A-Za-z0-9:._@-]{1,200}$/;
 
 /** Builds the CommandContext of a request; throws the 400s that concern headers. */
@@ -26,6 +27,9 @@ export const commandContextOf = (request: Request, now: Date = new Date()): Comm
   const actor = request.header('x-actor') ?? 'anonymous';
   if (!ACTOR_PATTERN.test(actor)) throw new BadRequestHeaderError('ACTOR_INVALID', 'X-Actor must be 1 to 200 of A-Z a-z 0-9 : . _ @ -');
   const correlationId = request.header('x-correlation-id') ?? newId();
+  if (!ACTOR_PATTERN.test(correlationId)) {
+    throw new BadRequestHeaderError('CORRELATION_ID_INVALID', 'X-Correlation-Id must be 1 to 200 of A-Z a-z 0-9 : . _ @ -');
+  }
   const carrier: Record<string, string> = {};
   propagation.inject(otelContext.active(), carrier);
   const route = (request.route as { path?: string } | undefined)?.path ?? request.path;

@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import { DomainError } from '@oriental/domain-kit';
 import { StreamRevisionConflict } from '@oriental/event-store';
@@ -83,9 +83,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof DomainError) return base(domainStatus[exception.kind], exception.code, exception.message);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      // express' body parser reports malformed JSON as a 400 with this type.
-      const parserType = (exception.cause as { type?: string } | undefined)?.type;
-      if (status === 400 && (parserType === 'entity.parse.failed' || /JSON/.test(exception.message))) {
+      // Nest turns body-parser's SyntaxError into a plain BadRequestException carrying only the
+      // parser's message (@nestjs/core routes-resolver), so the message is all there is to go on.
+      if (status === 400 && exception instanceof BadRequestException && /JSON/.test(exception.message)) {
         return base(400, 'MALFORMED_JSON', 'The request body is not valid JSON');
       }
       const body = exception.getResponse();

@@ -1,13 +1,16 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError, RequestValidationError } from '../errors';
 
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const flatten = (errors: ValidationError[], parent = ''): FieldError[] =>
   errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
+    // class-validator starts each message with the property ("x must be…", "property x should
+    // not exist"); the field is reported beside it, so the message keeps only the rest.
     const own = Object.values(error.constraints ?? {}).map((message) => ({
       field,
-      // class-validator says "property x should not exist" for unknown fields: keep it readable.
-      message: message.startsWith(`property ${error.property} `) ? message.slice(`property ${error.property} `.length) : message.replace(`${field} `, '').replace(`${error.property} `, ''),
+      message: message.replace(new RegExp(`^(property )?${escapeRegExp(error.property)} `), ''),
     }));
     return [...own, ...flatten(error.children ?? [], field)];
   });
@@ -26,5 +29,3 @@ export const strictValidationPipe = (): ValidationPipe =>
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => new RequestValidationError(flatten(errors)),
   });
-
-export const fieldErrorsOf = flatten;

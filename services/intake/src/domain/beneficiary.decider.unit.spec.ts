@@ -1,5 +1,5 @@
 import { specFor } from '@oriental/domain-kit';
-import { BeneficiaryEvent, Registration } from './beneficiary';
+import { BeneficiaryEvent } from './beneficiary';
 import { beneficiaryDecider, RegisterBeneficiary } from './beneficiary.decider';
 
 const given = specFor(beneficiaryDecider);
@@ -21,21 +21,11 @@ const registerBeneficiary = (overrides: Partial<RegisterBeneficiary['data']> = {
   },
 });
 
-const beneficiaryRegistered = (overrides: Partial<Registration> = {}): BeneficiaryEvent => ({
-  type: 'BeneficiaryRegistered',
-  data: {
-    beneficiaryId: '6a0f8f57-5a0e-4f3a-9d59-8f8f1d2b9c01',
-    cellId: 'oujda',
-    category: 'mre',
-    sex: 'female',
-    birthYear: 1988,
-    nationality: 'MA',
-    consent: { services: true, sharing: false, statistics: true },
-    person: { firstName: 'Amina', lastName: 'Benali', phone: '+212600000000' },
-    registeredAt: now.toISOString(),
-    ...overrides,
-  },
-});
+/** The event a registration command leads to: its data, stamped with the command's clock. */
+const beneficiaryRegistered = (overrides: Partial<RegisterBeneficiary['data']> = {}): BeneficiaryEvent => {
+  const { now: registeredAt, ...registration } = registerBeneficiary(overrides).data;
+  return { type: 'BeneficiaryRegistered', data: { ...registration, registeredAt: registeredAt.toISOString() } };
+};
 
 describe('Beneficiary', () => {
   describe('when a cell registers a new beneficiary', () => {

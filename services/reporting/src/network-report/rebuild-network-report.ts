@@ -1,6 +1,6 @@
-import { IntegrationEvent, publishIntakeEvent, StoredEvent, Topics } from '@oriental/contracts';
+import { publishIntakeEvent, StoredEvent } from '@oriental/contracts';
 import { EventStore } from '@oriental/event-store';
-import { integrationMessage } from '@oriental/messaging';
+import { integrationEvent } from '@oriental/messaging';
 import { ProjectionCheckpoints, ReadStore, rebuildProjection } from '@oriental/read-store';
 import { NETWORK_REPORT_PROJECTION, NetworkReportProjection } from './network-report.projection';
 
@@ -8,7 +8,7 @@ const INTAKE_PREFIXES = ['beneficiary-'];
 
 /**
  * Drops the network report and replays it from the event store. Each stored event goes through
- * intake's published language and the same envelope the bus carries, so a rebuilt report is
+ * intake's published language and the same envelope builder the forwarder uses, so a rebuilt report is
  * the same as one fed live.
  */
 export const rebuildNetworkReport = async (
@@ -27,8 +27,7 @@ export const rebuildNetworkReport = async (
       events += 1;
       const published = publishIntakeEvent(stored);
       if (!published) return;
-      const message = integrationMessage(Topics.intake, stored, published.type, published.schemaVersion, published.data);
-      await projection.apply(JSON.parse(message.value) as IntegrationEvent);
+      await projection.apply(integrationEvent(stored, published.type, published.schemaVersion, published.data));
     },
     ...(onProgress ? { onProgress } : {}),
   });

@@ -1,0 +1,24 @@
+/**
+ * A valid `POST /beneficiaries` body, for specs and benchmarks that drive intake over HTTP.
+ * Override what a test is about; the rest stays valid.
+ */
+export interface RegistrationBody {
+  cellId: string;
+  category: string;
+  sex: string;
+  birthYear: number;
+  nationality: string;
+  consent: { services: boolean; sharing: boolean; statistics: boolean };
+  person: { firstName: string; lastName: string; phone?: string };
+}
+
+export const aRegistrationBody = (overrides: Partial<RegistrationBody> = {}): RegistrationBody => ({
+  cellId: 'oujda',
+  category: 'mre',
+  sex: 'female',
+  birthYear: 1988,
+  nationality: 'MA',
+  consent: { services: true, sharing: false, statistics: true },
+  person: { firstName: 'Amina', lastName: 'Benali', phone: '+212600000000' },
+  ...overrides,
+});
