@@ -19,7 +19,7 @@ describe('intake API', () => {
   let store: EventStore;
   const clock = fixedClock('2026-07-15T09:30:00.000Z');
 
-  const allEvents = () => store.readAll({ maxCount: 10_000, streamPrefixes: ['beneficiary-'] });
+  const allEvents = async () => (await store.readAll({ maxCount: 10_000, streamPrefixes: ['beneficiary-'] })).events;
   const register = (body: unknown, idempotencyKey: string | null = newKey()) => {
     const call = request(service.url).post('/beneficiaries').set('X-Actor', 'agent:oujda-1');
     if (idempotencyKey) call.set('Idempotency-Key', idempotencyKey);
