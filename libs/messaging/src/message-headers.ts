@@ -22,6 +22,7 @@ export const MessagingAttributes = {
   operationName: 'messaging.operation.name',
   operationType: 'messaging.operation.type',
   messageId: 'messaging.message.id',
+  batchMessageCount: 'messaging.batch.message_count',
   consumerGroup: 'messaging.consumer.group.name',
   partition: 'messaging.destination.partition.id',
   kafkaMessageKey: 'messaging.kafka.message.key',

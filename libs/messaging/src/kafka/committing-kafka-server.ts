@@ -1,9 +1,9 @@
-import { CustomStrategy, KafkaContext, MessageHandler, ServerKafka } from '@nestjs/microservices';
-import type { Consumer as NestKafkaConsumer, KafkaMessage as NestKafkaMessage } from '@nestjs/microservices/external/kafka.interface';
-import { SpanKind, extractFromHeaders, withSpan } from '@oriental/telemetry';
-import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
-import { MessageHeaders, MessagingAttributes } from '../message-headers';
-import { BusMessageContext, invokeEventHandler } from '../nest/event-handler';
+import { BaseRpcContext, CustomStrategy, ServerKafka } from '@nestjs/microservices';
+import type { Consumer as NestKafkaConsumer } from '@nestjs/microservices/external/kafka.interface';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { MessagingAttributes } from '../message-headers';
+import { BusBatchContext, DeliveredMessage, parseMessageValue } from '../nest/event-handler';
+import { processBatch } from '../nest/process-batch';
 import { KafkaConnectionOptions, TopicSettings, ensureTopics, kafkaClientConfig } from './kafka-config';
 
 export interface CommittingKafkaServerOptions extends KafkaConnectionOptions, TopicSettings {
@@ -17,40 +17,44 @@ export interface CommittingKafkaServerOptions extends KafkaConnectionOptions, To
   sessionTimeoutMs?: number;
 }
 
-/** `@Ctx()` over Kafka: Nest's `KafkaContext` (partition, offset, consumer…) plus the transport-neutral accessors. */
-export class KafkaMessageContext extends KafkaContext implements BusMessageContext {
-  getKey(): string {
-    return String(this.getMessage().key ?? '');
+/** `@Ctx()` over Kafka: one partition's batch. */
+export class KafkaBatchContext extends BaseRpcContext<[topic: string, partition: number]> implements BusBatchContext {
+  getTopic(): string {
+    return this.args[0];
   }
-  /** Headers as decoded by Nest's Kafka parser (buffers turned into strings). */
-  getHeaders(): Record<string, string> {
-    return this.getMessage().headers as unknown as Record<string, string>;
+  getPartition(): number {
+    return this.args[1];
+  }
+  getLane(): string {
+    return `${this.args[0]}#${this.args[1]}`;
   }
 }
 
+/** Largest batch handed to a handler at once: a fetched batch is cut into chunks of this size. */
+const MAX_HANDLER_BATCH = 500;
+
 /**
- * Nest's Kafka server, changed to commit a message's offset only once its `@EventPattern`
- * handler has stored its effect.
+ * Nest's Kafka server, changed to hand `@EventPattern` handlers whole batches and to commit a
+ * batch's offsets only once the handler has stored its effect.
  *
- * Nest's `ServerKafka` (11.2) leaves commits to kafkajs' auto-commit, which commits the offsets
- * of messages whose `eachMessage` resolved, on a timer or per batch. That is at-least-once only
- * because `ServerKafka.handleEvent` happens to await the handler's Observable (the base
- * `Server.handleEvent` drops its errors), and commits lag behind the handlers. Here the rule is
- * explicit and tested: the consumer runs with `autoCommit: false`, and `handleMessage`:
+ * Nest's `ServerKafka` (11.2) handles one message at a time and leaves commits to kafkajs'
+ * auto-commit. Here the consumer runs `eachBatch` with `autoCommit: false`, and for each chunk
+ * (at most 500 messages of one partition, in order):
  *
- * 1. decodes the message with Nest's parser and deserializer (so `@Payload()` is the parsed JSON
- *    value, as with `ServerKafka`, and `@Ctx()` a `KafkaMessageContext`);
- * 2. calls the handler inside a CONSUMER span `<topic> process` whose parent comes from the
- *    `traceparent` header, and awaits it, errors included (see `invokeEventHandler`);
- * 3. on success, commits `offset + 1` (Kafka's committed offset is the next one to read);
- * 4. on failure, throws from `eachMessage`. kafkajs then leaves the message unresolved, retries
- *    the fetch with backoff from that same offset (redelivery, later messages of the partition
- *    wait: order is kept), and after its retries restarts the consumer, which resumes from the
- *    last committed offset. A message that always fails therefore blocks its partition: the
- *    handler must tell "retry later" from "never" (validate, and ignore or park bad input).
+ * 1. decodes the messages (key and headers as text, value parsed as JSON) and calls the handler
+ *    once with them (`DeliveredMessage[]`, `@Ctx()` a `KafkaBatchContext` whose lane is the
+ *    topic and partition) inside one CONSUMER span `<topic> process` (see `processBatch`);
+ * 2. on success, resolves and commits the last offset + 1 (Kafka's committed offset is the next
+ *    one to read), one commit per chunk instead of one per message, and heartbeats;
+ * 3. on failure, throws from `eachBatch`: nothing of the chunk is resolved, so kafkajs fetches
+ *    again from the first unhandled offset after a backoff (redelivery; later messages of the
+ *    partition wait, so order is kept), and after its retries restarts the consumer, which
+ *    resumes from the last committed offset. A message that always fails therefore blocks its
+ *    partition: the handler must tell "retry later" from "never" (validate, and skip or park
+ *    bad input).
  *
- * `close` pauses fetching and lets the message in hand finish and commit before leaving the
- * group (kafkajs ignores commits once `disconnect` has begun).
+ * `close` pauses fetching and lets the chunk in hand finish and commit before leaving the group
+ * (kafkajs ignores commits once `disconnect` has begun).
  *
  * Only `@EventPattern` is served; request/reply over Kafka is not (kafkajs is in maintenance
  * mode, and commands go over HTTP), so no reply producer is created, and the group id is used as
@@ -59,7 +63,7 @@ export class KafkaMessageContext extends KafkaContext implements BusMessageConte
 export class CommittingKafkaServer extends ServerKafka {
   private kafkaConsumer: Consumer | null = null;
   private topics: string[] = [];
-  /** The message being handled, awaited on close so it is committed before leaving. */
+  /** The chunk being handled, awaited on close so it is committed before leaving. */
   private inFlight?: Promise<void>;
   private closing = false;
 
@@ -103,15 +107,22 @@ export class CommittingKafkaServer extends ServerKafka {
     this.topics = topics.map((topic) => this.prefix + topic);
     if (this.settings.createTopics ?? true) await this.createTopics(this.topics);
     await consumer.subscribe({ topics: this.topics, fromBeginning: this.settings.fromBeginning ?? true });
-    await consumer.run({ autoCommit: false, eachMessage: (payload) => this.handleMessage(payload as never) });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) });
   }
 
-  override async handleMessage(payload: EachMessagePayload): Promise<void> {
-    // A batch fetched before close paused the consumer: leave its messages for the next run.
-    if (this.closing) throw new Error('the consumer is closing');
-    const handling = this.handleAndCommit(payload);
-    this.inFlight = handling.catch(() => undefined);
-    await handling;
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    for (let start = 0; start < batch.messages.length; start += MAX_HANDLER_BATCH) {
+      // A batch fetched before close paused the consumer, or whose partition moved to another
+      // member: leave the rest for whoever reads it next.
+      if (this.closing || !isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(start, start + MAX_HANDLER_BATCH);
+      const handling = this.handleAndCommit(batch.topic, batch.partition, chunk);
+      this.inFlight = handling.catch(() => undefined);
+      await handling;
+      resolveOffset(chunk[chunk.length - 1]!.offset);
+      await heartbeat();
+    }
   }
 
   /**
@@ -132,47 +143,25 @@ export class CommittingKafkaServer extends ServerKafka {
     this.client = null;
   }
 
-  private async handleAndCommit(payload: EachMessagePayload): Promise<void> {
-    const { topic, partition, message } = payload;
+  private async handleAndCommit(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
     const consumer = this.requireConsumer();
-    const raw = this.parser!.parse<NestKafkaMessage>(Object.assign({}, message, { topic, partition }) as never);
     const logical = topic.startsWith(this.prefix) ? topic.slice(this.prefix.length) : topic;
-    const packet = await this.deserializer.deserialize(raw, { channel: logical });
-    const handler = this.getHandlerByPattern(packet.pattern);
+    const handler = this.getHandlerByPattern(logical);
     if (handler?.isEventHandler) {
-      await this.handle(handler, packet.data, raw, payload);
+      await processBatch(logical, handler, messages.map(delivered), new KafkaBatchContext([logical, partition]), {
+        [MessagingAttributes.system]: 'kafka',
+        [MessagingAttributes.destination]: topic,
+        [MessagingAttributes.operationName]: 'process',
+        [MessagingAttributes.operationType]: 'process',
+        [MessagingAttributes.consumerGroup]: this.settings.groupId,
+        [MessagingAttributes.partition]: String(partition),
+      });
     } else {
       // Cannot happen for topics we subscribed to; never block a partition on it.
-      this.logger.error(`no @EventPattern handler for ${topic}: skipping offset ${message.offset}`);
+      this.logger.error(`no @EventPattern handler for ${topic}: skipping ${messages.length} message(s)`);
     }
-    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-  }
-
-  private handle(handler: MessageHandler, data: unknown, raw: NestKafkaMessage, payload: EachMessagePayload): Promise<void> {
-    const { topic, partition, message, heartbeat } = payload;
-    const context = new KafkaMessageContext([
-      raw,
-      partition,
-      topic,
-      this.consumer!,
-      heartbeat,
-      null as unknown as Producer as never,
-    ]);
-    const headers = context.getHeaders();
-    const attributes = {
-      [MessagingAttributes.system]: 'kafka',
-      [MessagingAttributes.destination]: topic,
-      [MessagingAttributes.operationName]: 'process',
-      [MessagingAttributes.operationType]: 'process',
-      [MessagingAttributes.consumerGroup]: this.settings.groupId,
-      [MessagingAttributes.partition]: String(partition),
-      [MessagingAttributes.kafkaOffset]: Number(message.offset),
-      [MessagingAttributes.kafkaMessageKey]: context.getKey(),
-      ...(headers[MessageHeaders.eventId] ? { [MessagingAttributes.messageId]: headers[MessageHeaders.eventId] } : {}),
-    };
-    return withSpan(`${topic} process`, SpanKind.CONSUMER, extractFromHeaders(headers), attributes, () =>
-      invokeEventHandler(topic, handler, data, context),
-    );
+    const last = messages[messages.length - 1]!;
+    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
   }
 
   private async createTopics(topics: string[]): Promise<void> {
@@ -201,4 +190,15 @@ export class CommittingKafkaServer extends ServerKafka {
  */
 export const kafkaMicroserviceOptions = (options: CommittingKafkaServerOptions): CustomStrategy => ({
   strategy: new CommittingKafkaServer(options),
+});
+
+/** Key and headers as text, the value parsed: what every transport hands a handler. */
+const delivered = (message: KafkaMessage): DeliveredMessage => ({
+  key: message.key?.toString() ?? '',
+  headers: Object.fromEntries(
+    Object.entries(message.headers ?? {}).flatMap(([name, value]) =>
+      value === undefined ? [] : [[name, Array.isArray(value) ? value.map(String).join(',') : String(value)]],
+    ),
+  ),
+  value: parseMessageValue(message.value?.toString()),
 });

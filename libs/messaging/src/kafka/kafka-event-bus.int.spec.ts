@@ -78,7 +78,7 @@ describeWithInfra('kafka', 'Kafka event bus and committing consumer', (url) => {
       await eventually(() => expect(ranks(received)).toEqual([0, 1, 2]), within);
     });
 
-    it('commits an offset only after its handler succeeded, redelivering until it does', async () => {
+    it('commits the offsets of a batch only after its handler succeeded, redelivering the batch until it does', async () => {
       const [topic, groupId] = [unique('commit'), unique('commit-group')];
       let failing = true;
       const attempts: number[] = [];
@@ -89,13 +89,14 @@ describeWithInfra('kafka', 'Kafka event bus and committing consumer', (url) => {
 
       await bus.publish([0, 1, 2].map((n) => aMessage(topic, 'one-key', n)));
 
-      // Message 0 is committed (next offset 1); message 1 keeps failing and holds back message 2.
+      // The three arrive as one batch; message 1 keeps failing it: nothing is committed, message 2
+      // is never handled, and message 0 comes again with each redelivery.
       await eventually(() => expect(attempts.filter((n) => n === 1).length).toBeGreaterThanOrEqual(2), within);
-      expect(ranks(received)).toEqual([0]);
-      expect(await committed(groupId, topic)).toBe(1);
+      expect(new Set(ranks(received))).toEqual(new Set([0]));
+      expect(await committed(groupId, topic)).toBeLessThanOrEqual(0);
 
       failing = false;
-      await eventually(() => expect(ranks(received)).toEqual([0, 1, 2]), within);
+      await eventually(() => expect(ranks(received).slice(-3)).toEqual([0, 1, 2]), within);
       await eventually(async () => expect(await committed(groupId, topic)).toBe(3), { timeoutMs: 10_000 });
     });
 
@@ -189,7 +190,7 @@ describeWithInfra('kafka', 'Kafka event bus and committing consumer', (url) => {
           'messaging.system': 'kafka',
           'messaging.consumer.group.name': groupId,
           'messaging.message.id': event.id,
-          'messaging.kafka.offset': 0,
+          'messaging.batch.message_count': 1,
         });
       });
     });

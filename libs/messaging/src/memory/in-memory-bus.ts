@@ -1,7 +1,7 @@
 import { BusMessage, EventBus } from '../event-bus.port';
 
-/** Handles one message for one consumer group; the returned promise is the group's acknowledgement. */
-export type BusMessageHandler = (message: BusMessage) => Promise<void>;
+/** Handles a batch of one topic's messages for one consumer group; the returned promise is the group's acknowledgement. */
+export type BusMessageHandler = (messages: readonly BusMessage[]) => Promise<void>;
 
 interface GroupSubscription {
   handler: BusMessageHandler;
@@ -13,7 +13,7 @@ interface GroupSubscription {
  * The bus of the embedded default: every service runs in one process, fed by the same forwarder
  * code as Kafka. Consumers subscribe per (topic, consumer group), like Kafka consumer groups.
  *
- * `publish` hands the messages, in order, to every group subscribed to their topic and resolves
+ * `publish` hands the messages, in order and as one batch per topic, to every group subscribed to their topic and resolves
  * only when every group's handler resolved: that is the in-process acknowledgement, after which
  * the forwarder stores its checkpoint. When a handler rejects, `publish` rejects (once all groups
  * settled); the forwarder then republishes from its checkpoint, so groups that had already
@@ -66,10 +66,9 @@ export class InMemoryBus implements EventBus {
   }
 
   private deliver(group: GroupSubscription, messages: readonly BusMessage[]): Promise<void> {
-    const delivery = group.tail.then(async () => {
-      // A group stops at its first failure: handling later messages would apply them out of order.
-      for (const message of messages) await group.handler(message);
-    });
+    // One call per published batch: the group stores the batch's effect at once, and a failure
+    // acknowledges none of it (the forwarder republishes the batch).
+    const delivery = group.tail.then(() => group.handler(messages));
     group.tail = delivery.catch(() => undefined);
     return delivery;
   }

@@ -30,9 +30,9 @@ describe('InMemoryBus', () => {
     it('rejects publish when a handler rejects, after the other groups have finished', async () => {
       const bus = new InMemoryBus();
       const healthy: BusMessage[] = [];
-      bus.subscribe('t', 'healthy', async (message) => {
+      bus.subscribe('t', 'healthy', async (messages) => {
         await new Promise((resolve) => setTimeout(resolve, 10));
-        healthy.push(message);
+        healthy.push(...messages);
       });
       bus.subscribe('t', 'broken', async () => {
         throw new Error('read store down');
@@ -42,26 +42,25 @@ describe('InMemoryBus', () => {
       expect(values(healthy)).toEqual([0, 1]);
     });
 
-    it('stops a failing group at the failed message, so it never handles a later one first', async () => {
+    it('hands a group each published batch in one call, so a failure acknowledges none of it', async () => {
       const bus = new InMemoryBus();
-      const seen: number[] = [];
-      bus.subscribe('t', 'g', async (message) => {
-        const { n } = JSON.parse(message.value);
-        seen.push(n);
-        if (n === 1) throw new Error('fails on 1');
+      const batches: number[][] = [];
+      bus.subscribe('t', 'g', async (messages) => {
+        batches.push(values([...messages]));
+        throw new Error('read store down');
       });
 
       await expect(bus.publish([0, 1, 2].map((n) => aMessage('t', 'k', n)))).rejects.toThrow();
-      expect(seen).toEqual([0, 1]);
+      expect(batches).toEqual([[0, 1, 2]]);
     });
   });
 
   it('keeps each group in order across concurrent publishes', async () => {
     const bus = new InMemoryBus();
     const seen: BusMessage[] = [];
-    bus.subscribe('t', 'g', async (message) => {
-      await new Promise((resolve) => setTimeout(resolve, JSON.parse(message.value).n === 0 ? 20 : 0));
-      seen.push(message);
+    bus.subscribe('t', 'g', async (messages) => {
+      await new Promise((resolve) => setTimeout(resolve, JSON.parse(messages[0]!.value).n === 0 ? 20 : 0));
+      seen.push(...messages);
     });
 
     await Promise.all([bus.publish([aMessage('t', 'k', 0)]), bus.publish([aMessage('t', 'k', 1)])]);
@@ -73,7 +72,7 @@ describe('InMemoryBus', () => {
     const bus = new InMemoryBus();
     await bus.publish([aMessage('t', 'k', 0)]);
     const seen: BusMessage[] = [];
-    bus.subscribe('t', 'late', async (message) => void seen.push(message));
+    bus.subscribe('t', 'late', async (messages) => void seen.push(...messages));
 
     await bus.publish([aMessage('t', 'k', 1)]);
 
@@ -83,7 +82,7 @@ describe('InMemoryBus', () => {
   it('refuses a second handler for the same topic and group, and stops delivering after unsubscribe', async () => {
     const bus = new InMemoryBus();
     const seen: BusMessage[] = [];
-    const unsubscribe = bus.subscribe('t', 'g', async (message) => void seen.push(message));
+    const unsubscribe = bus.subscribe('t', 'g', async (messages) => void seen.push(...messages));
     expect(() => bus.subscribe('t', 'g', async () => undefined)).toThrow(/already subscribes/);
 
     unsubscribe();
@@ -122,8 +121,8 @@ describe('InMemoryTransport', () => {
     await expect(bus.publish([message])).rejects.toThrow(EventHandlerFailed);
     // Why the transport calls the handler itself: the base Server.handleEvent resolves anyway.
     const transport = options.strategy as InMemoryTransport;
-    const context = new InMemoryContext([message.topic, message.key, message.headers]);
-    await expect(transport.handleEvent('t', { pattern: 't', data: JSON.parse(message.value) }, context)).resolves.toBeUndefined();
+    const context = new InMemoryContext([message.topic]);
+    await expect(transport.handleEvent('t', { pattern: 't', data: [JSON.parse(message.value)] }, context)).resolves.toBeUndefined();
     await app.close();
   });
 });

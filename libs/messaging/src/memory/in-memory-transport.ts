@@ -1,22 +1,19 @@
 import { BaseRpcContext, CustomStrategy, CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
-import { SpanKind, extractFromHeaders, withSpan } from '@oriental/telemetry';
 import { BusMessage } from '../event-bus.port';
-import { MessageHeaders, MessagingAttributes } from '../message-headers';
-import { BusMessageContext, invokeEventHandler } from '../nest/event-handler';
+import { MessagingAttributes } from '../message-headers';
+import { BusBatchContext, parseMessageValue } from '../nest/event-handler';
+import { processBatch } from '../nest/process-batch';
 import { InMemoryBus } from './in-memory-bus';
 
-type InMemoryContextArgs = [topic: string, key: string, headers: Record<string, string>];
+type InMemoryContextArgs = [topic: string];
 
-/** `@Ctx()` of the in-process transport. */
-export class InMemoryContext extends BaseRpcContext<InMemoryContextArgs> implements BusMessageContext {
+/** `@Ctx()` of the in-process transport: one lane per topic (the bus keeps each topic in order). */
+export class InMemoryContext extends BaseRpcContext<InMemoryContextArgs> implements BusBatchContext {
   getTopic(): string {
     return this.args[0];
   }
-  getKey(): string {
-    return this.args[1];
-  }
-  getHeaders(): Record<string, string> {
-    return this.args[2];
+  getLane(): string {
+    return this.args[0];
   }
 }
 
@@ -26,11 +23,9 @@ export const IN_MEMORY_TRANSPORT = Symbol.for('@oriental/messaging:in-memory');
 /**
  * A Nest transport that consumes from the `InMemoryBus` as one consumer group, so the same
  * `@EventPattern(topic)` controllers run in the embedded default and over Kafka. Like the Kafka
- * server, it hands `@Payload()` the parsed JSON value (the `IntegrationEvent`), and a failing
- * handler is not acknowledged: the error propagates to `publish`, and the forwarder retries.
- *
- * Each message is handled inside a CONSUMER span `<topic> process`, child of the producer span
- * whose context travels in the headers.
+ * server, it hands `@Payload()` each published batch as `DeliveredMessage`s (values parsed), and
+ * a failing handler is not acknowledged: the error propagates to `publish`, and the forwarder
+ * retries. Each batch is handled inside one CONSUMER span (see `processBatch`).
  */
 export class InMemoryTransport extends Server implements CustomTransportStrategy {
   override transportId = IN_MEMORY_TRANSPORT;
@@ -50,7 +45,7 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
           this.logger.warn(`${topic}: request/reply (@MessagePattern) is not supported over the bus; use @EventPattern`);
           continue;
         }
-        this.unsubscribes.push(this.bus.subscribe(topic, this.groupId, (message) => this.consume(handler, message)));
+        this.unsubscribes.push(this.bus.subscribe(topic, this.groupId, (messages) => this.consume(topic, handler, messages)));
       }
       callback();
     } catch (error) {
@@ -72,19 +67,15 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
     return this.bus as T;
   }
 
-  private consume(handler: MessageHandler, message: BusMessage): Promise<void> {
-    const context = new InMemoryContext([message.topic, message.key, message.headers]);
-    const attributes = {
+  private consume(topic: string, handler: MessageHandler, messages: readonly BusMessage[]): Promise<void> {
+    const delivered = messages.map(({ key, headers, value }) => ({ key, headers, value: parseMessageValue(value) }));
+    return processBatch(topic, handler, delivered, new InMemoryContext([topic]), {
       [MessagingAttributes.system]: this.bus.kind,
-      [MessagingAttributes.destination]: message.topic,
+      [MessagingAttributes.destination]: topic,
       [MessagingAttributes.operationName]: 'process',
       [MessagingAttributes.operationType]: 'process',
       [MessagingAttributes.consumerGroup]: this.groupId,
-      ...(message.headers[MessageHeaders.eventId] ? { [MessagingAttributes.messageId]: message.headers[MessageHeaders.eventId] } : {}),
-    };
-    return withSpan(`${message.topic} process`, SpanKind.CONSUMER, extractFromHeaders(message.headers), attributes, () =>
-      invokeEventHandler(message.topic, handler, JSON.parse(message.value), context),
-    );
+    });
   }
 }
 

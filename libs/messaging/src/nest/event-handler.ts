@@ -2,21 +2,46 @@ import { MessageHandler } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 
 /**
- * What an `@EventPattern` handler can ask of `@Ctx()` on every transport (in-process and Kafka),
- * so one controller serves both:
+ * What every transport (in-process and Kafka) hands an `@EventPattern` handler: a batch of the
+ * messages of one lane, in order, so that a consumer stores the effect of many messages in one
+ * write and the transport acknowledges them at once (Kafka: one offset commit per batch).
  *
  * ```ts
  * @EventPattern(Topics.intake)
- * handle(@Payload() event: IntegrationEvent, @Ctx() ctx: BusMessageContext) { … }
+ * handle(@Payload() messages: DeliveredMessage[], @Ctx() ctx: BusBatchContext) { … }
  * ```
+ *
+ * A handler that rejects acknowledges none of the batch: it comes again (at-least-once), and
+ * nothing after it is handled first.
  */
-export interface BusMessageContext {
-  getTopic(): string;
+export interface DeliveredMessage {
   /** Partitioning key (the beneficiary id, or the stream when there is none). */
-  getKey(): string;
+  key: string;
   /** Decoded headers: `event-id`, `event-type`, `schema-version`, `traceparent`, … */
-  getHeaders(): Record<string, string>;
+  headers: Record<string, string>;
+  /** The parsed JSON value (an `IntegrationEvent`), or the raw text when it is not JSON. */
+  value: unknown;
 }
+
+export interface BusBatchContext {
+  getTopic(): string;
+  /**
+   * The ordered sequence this batch belongs to (Kafka: topic and partition; in-process: the
+   * topic). Messages of one lane arrive in publication order, each at most once per delivery:
+   * a consumer may keep a checkpoint per lane.
+   */
+  getLane(): string;
+}
+
+/** Parses a message value; a value that is not JSON is handed over as text for the consumer to reject. */
+export const parseMessageValue = (value: string | null | undefined): unknown => {
+  if (value === null || value === undefined) return null;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+};
 
 /** An `@EventPattern` handler failed: the message is not acknowledged and will come again. */
 export class EventHandlerFailed extends Error {
@@ -31,7 +56,7 @@ export class EventHandlerFailed extends Error {
 }
 
 /**
- * Calls the handler Nest registered for an event pattern and settles when its work is done,
+ * Calls the handler Nest registered for an event pattern with a batch and settles when its work is done,
  * REJECTING when the controller threw.
  *
  * Why not `Server.handleEvent`: Nest 11 wraps controller methods in an exception layer that

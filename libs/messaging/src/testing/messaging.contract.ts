@@ -5,7 +5,7 @@ import { Ctx, CustomStrategy, EventPattern, Payload } from '@nestjs/microservice
 import { eventually } from '@oriental/testing';
 import { BusMessage, EventBus } from '../event-bus.port';
 import { MessageHeaders } from '../message-headers';
-import { BusMessageContext } from '../nest/event-handler';
+import { BusBatchContext, DeliveredMessage } from '../nest/event-handler';
 
 /** What the contract needs from an adapter: its producing side and a Nest transport consuming from it. */
 export interface EventBusUnderTest {
@@ -26,18 +26,23 @@ export interface Received {
 
 /**
  * Starts a Nest microservice whose one controller handles `topics` with `@EventPattern`, the way
- * services consume, and passes every message to `onMessage` (a rejection fails the handler).
+ * services consume (a batch at a time), and passes every message of each batch to `onMessage`
+ * in order (a rejection fails the batch's handler). `onBatch` sees each batch's lane and size.
  */
 export const startConsumer = async (
   strategy: CustomStrategy,
   topics: string[],
   onMessage: (received: Received) => Promise<void> | void,
+  onBatch: (batch: { lane: string; size: number }) => void = () => undefined,
 ): Promise<INestMicroservice> => {
   @Controller()
   class RecordingController {
     @EventPattern(topics)
-    async handle(@Payload() payload: Received['payload'], @Ctx() context: BusMessageContext): Promise<void> {
-      await onMessage({ topic: context.getTopic(), key: context.getKey(), payload, headers: context.getHeaders() });
+    async handle(@Payload() messages: DeliveredMessage[], @Ctx() context: BusBatchContext): Promise<void> {
+      onBatch({ lane: context.getLane(), size: messages.length });
+      for (const { key, headers, value } of messages) {
+        await onMessage({ topic: context.getTopic(), key, payload: value as Received['payload'], headers });
+      }
     }
   }
   @Module({ controllers: [RecordingController] })
@@ -159,6 +164,22 @@ export const eventBusContract = (adapter: string, setup: () => Promise<EventBusU
       // comes in order: 3 was not handled before 2 succeeded.
       const firstSuccesses = ranks(received).filter((n, index, all) => all.indexOf(n) === index);
       expect(firstSuccesses).toEqual([0, 1, 2, 3, 4]);
+    });
+
+    it('hands a handler whole batches of one lane, in order', async () => {
+      const topic = unique('batches');
+      const batches: { lane: string; size: number }[] = [];
+      const received: Received[] = [];
+      consumers.push(await startConsumer(sut.consumer(unique('group')), [topic], (message) => void received.push(message), (batch) => void batches.push(batch)));
+      const messages = Array.from({ length: 50 }, (_, n) => aMessage(topic, 'one-key', n));
+
+      await sut.bus.publish(messages);
+
+      await eventually(() => expect(ranks(received)).toEqual(messages.map((_, n) => n)), within());
+      // Fifty messages of one key published at once are not handed over one by one.
+      expect(batches.length).toBeLessThan(messages.length);
+      expect(new Set(batches.map(({ lane }) => lane)).size).toBe(1);
+      expect(batches[0]!.lane).toContain(topic);
     });
 
     it('acknowledges an empty publish at once', async () => {
