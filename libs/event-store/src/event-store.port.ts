@@ -34,6 +34,23 @@ export interface ReadAllOptions {
   streamPrefixes?: readonly string[];
 }
 
+/**
+ * A page of the global log. A filtered read moves past the events it skipped: `checkpoint` says
+ * how far it looked, so the next read starts there and never visits those events again.
+ */
+export interface ReadAllPage {
+  /** Matching events, in global order (at most `maxCount`). */
+  events: StoredEvent[];
+  /**
+   * Resume after this position: every matching event up to it is in `events` (or was before
+   * `after`). At least the last event's position; beyond it when the read passed events that
+   * did not match. Undefined only when the read looked at nothing (an empty log).
+   */
+  checkpoint?: LogPosition;
+  /** True when the read reached the end of the log as it was when read. */
+  endOfLog: boolean;
+}
+
 export interface SubscribeToAllOptions {
   /** Deliver events strictly after this position (a stored checkpoint); from the start when absent. */
   after?: LogPosition;
@@ -45,6 +62,13 @@ export interface SubscribeToAllOptions {
    * returned promise settles. If it rejects, the subscription stops and `onError` is called.
    */
   onEvents: (events: StoredEvent[]) => Promise<void>;
+  /**
+   * Called, between batches, with a position the subscription has moved past without finding
+   * events to deliver (KurrentDB's `checkpointReached`): a follower may store it, so that a
+   * restart does not scan those events again. Never behind the last delivered event. Like
+   * `onEvents`, the subscription waits for the returned promise; a rejection stops it.
+   */
+  onCheckpoint?: (position: LogPosition) => Promise<void> | void;
   onError?: (error: unknown) => void;
 }
 
@@ -78,8 +102,8 @@ export interface EventStore {
   readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   /** Every event whose `metadata.beneficiaryId` is the given id, across all streams, in global order. */
   readJourney(beneficiaryId: string): Promise<StoredEvent[]>;
-  /** A page of the global log, in order. */
-  readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
+  /** A page of the global log, in order, and how far the read looked. */
+  readAll(options: ReadAllOptions): Promise<ReadAllPage>;
   /** Catches up from `after`, then follows new events live. */
   subscribeToAll(options: SubscribeToAllOptions): Subscription;
   health(): Promise<ComponentHealth>;

@@ -1,9 +1,14 @@
-import type { DocumentCollection, ReadStore } from './read-store.port';
+import type { DocumentCollection, DocumentWrite, ReadStore, VersionedDocument } from './read-store.port';
 
 /** Where an event comes from: its stream and its 0-based revision in that stream. */
 export interface EventSource {
   stream: string;
   revision: number;
+}
+
+/** An event as projections see it: where it comes from, including its place in the global log. */
+export interface SourcedEvent {
+  source: EventSource & { position: string };
 }
 
 export type ApplyOutcome = 'applied' | 'skipped';
@@ -63,6 +68,137 @@ export const applyToDocument = async <T extends object>(
   }
 };
 
+/**
+ * What a lane's counter document holds: the counts this lane contributed, and the position of
+ * the last event whose counts it holds. A report adds up the few lanes (one per Kafka partition,
+ * one for the in-process bus, one per rebuild): its cost is the number of lanes, not of documents.
+ */
+export interface LaneCounts {
+  position: string;
+  counts: Record<string, number>;
+}
+
+/** A read model of one document per key, optionally counted by keys of the documents' own choosing. */
+export interface DocumentProjection<E extends SourcedEvent, T extends object> {
+  documents: DocumentCollection<T>;
+  /** The document an event changes; undefined when the event is not this read model's business. */
+  documentId(event: E): string | undefined;
+  /** The document after the event. Pure: it may run more than once for one event. */
+  evolve(current: T | null, event: E): T;
+  /**
+   * Counters kept in step with the documents: each document counts once under each key
+   * `countAs` gives it (e.g. `total`, `cell:oujda`), so a change of cell moves it between keys.
+   */
+  counters?: { collection: DocumentCollection<LaneCounts>; countAs(document: T): readonly string[] };
+}
+
+/**
+ * Orders log positions: decimal sequence numbers (SQLite) or `<commit>/<prepare>` pairs
+ * (KurrentDB), compared part by part as integers of any size.
+ */
+export const compareLogPositions = (a: string, b: string): number => {
+  const left = a.split('/').map(BigInt);
+  const right = b.split('/').map(BigInt);
+  for (let index = 0; index < Math.max(left.length, right.length); index++) {
+    const [x, y] = [left[index] ?? -1n, right[index] ?? -1n];
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+};
+
+/**
+ * Applies a batch of one lane's events (in order) to a read model in one write: every
+ * document the batch changes, with its checkpoint, and the lane's counters, with theirs.
+ *
+ * Exactly once in effect, however often a batch is delivered:
+ * - a document records the last revision applied from each stream (as `applyToDocument`), and
+ *   an event it already holds is not applied again;
+ * - counts change only for an event that neither its document nor its lane holds. The lane's
+ *   counter document records the last position it counted, and it is the batch's first write:
+ *   the embedded store writes the batch in one transaction, and MongoDB applies the rest only
+ *   after it. So a document never holds an event its lane has not counted, and a redelivery
+ *   after a crash between the two writes counts nothing twice. An event that a document holds
+ *   but its lane does not (a rebuild, another lane before a repartition) was counted there.
+ * A lost compare-and-set (a concurrent writer) reads again and retries the whole batch.
+ */
+export const applyBatch = async <E extends SourcedEvent, T extends object>(
+  store: ReadStore,
+  projection: DocumentProjection<E, T>,
+  lane: string,
+  events: readonly E[],
+  { maxRetries = 10 }: { maxRetries?: number } = {},
+): Promise<{ applied: number }> => {
+  const relevant = events.flatMap((event) => {
+    const id = projection.documentId(event);
+    return id === undefined ? [] : [{ id, event }];
+  });
+  if (relevant.length === 0) return { applied: 0 };
+  const counters = projection.counters;
+  for (let attempt = 0; ; attempt++) {
+    const [stored, laneDocument] = await Promise.all([
+      projection.documents.getMany([...new Set(relevant.map(({ id }) => id))]),
+      counters ? counters.collection.get(lane) : Promise.resolve(null),
+    ]);
+    const working = new Map<string, VersionedDocument<T>>(stored.map((document) => [document.id, document]));
+    const changed = new Set<string>();
+    const counts = new Map(Object.entries(laneDocument?.data.counts ?? {}));
+    let lanePosition = laneDocument?.data.position;
+    let counted = false;
+    let applied = 0;
+
+    for (const { id, event } of relevant) {
+      const current = working.get(id);
+      const { stream, revision, position } = event.source;
+      const held = current !== undefined && appliedRevision(current.checkpoint, stream) >= revision;
+      const laneHolds = lanePosition !== undefined && compareLogPositions(position, lanePosition) <= 0;
+      if (counters && !laneHolds) {
+        lanePosition = position;
+        counted = true;
+      }
+      if (held) continue;
+      const next = projection.evolve(current ? current.data : null, event);
+      if (counters && !laneHolds) {
+        for (const key of current ? counters.countAs(current.data) : []) counts.set(key, (counts.get(key) ?? 0) - 1);
+        for (const key of counters.countAs(next)) counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      working.set(id, {
+        id,
+        version: current?.version ?? 0,
+        checkpoint: { ...current?.checkpoint, [stream]: revision },
+        data: next,
+      });
+      changed.add(id);
+      applied++;
+    }
+
+    const writes: DocumentWrite[] = [];
+    if (counters && counted) {
+      writes.push({
+        collection: counters.collection.name,
+        id: lane,
+        data: { position: lanePosition!, counts: Object.fromEntries([...counts].filter(([, n]) => n !== 0)) } satisfies LaneCounts,
+        expectedVersion: laneDocument?.version ?? 0,
+      });
+    }
+    for (const id of changed) {
+      const document = working.get(id)!;
+      writes.push({ collection: projection.documents.name, id, data: document.data, expectedVersion: document.version, checkpoint: document.checkpoint });
+    }
+    if (writes.length === 0 || (await store.writeBatch(writes))) return { applied };
+    if (attempt >= maxRetries) throw new ConcurrentUpdateError(`${projection.documents.name} batch of lane ${lane}`, attempt + 1);
+    await backoff(attempt);
+  }
+};
+
+/** The counts of every lane added up: what a report shows. */
+export const sumLaneCounts = async (collection: DocumentCollection<LaneCounts>): Promise<Record<string, number>> => {
+  const totals = new Map<string, number>();
+  for (const lane of await collection.find()) {
+    for (const [key, n] of Object.entries(lane.data.counts)) totals.set(key, (totals.get(key) ?? 0) + n);
+  }
+  return Object.fromEntries(totals);
+};
+
 export const PROJECTION_CHECKPOINTS = 'projection_checkpoints';
 
 interface CheckpointDocument {
@@ -100,20 +236,28 @@ export class ProjectionCheckpoints {
   }
 }
 
-export interface RebuildProjectionOptions<E extends { position: string }> {
+/** A page of the global log, as the event store's `readAll` answers it. */
+export interface LogPage<E> {
+  events: readonly E[];
+  /** Where the read stopped looking: the next read starts after it. */
+  checkpoint?: string;
+  endOfLog: boolean;
+}
+
+export interface RebuildProjectionOptions<E> {
   /** The projection's name: the key of its checkpoint. */
   name: string;
-  checkpoints: ProjectionCheckpoints;
+  checkpoints: Pick<ProjectionCheckpoints, 'reset' | 'save'>;
   /** The projection's collections, emptied before the replay. */
   collections: readonly DocumentCollection<object>[];
   /**
-   * Reads the global log: up to `maxCount` events strictly after `after` (from the start when
-   * undefined), in order; none once exhausted. E.g. for the event store:
+   * Reads the global log after `after` (from the start when undefined), e.g.
    * `(after, maxCount) => eventStore.readAll({ after, maxCount, streamPrefixes })`.
    */
-  readAll: (after: string | undefined, maxCount: number) => Promise<readonly E[]>;
-  apply: (event: E) => Promise<void>;
-  /** Events read at once; 500 unless told. */
+  readAll: (after: string | undefined, maxCount: number) => Promise<LogPage<E>>;
+  /** Applies one page's events, in order (e.g. with `applyBatch`, in one write). */
+  applyBatch: (events: readonly E[]) => Promise<void>;
+  /** Events read at once; 2,000 unless told. */
   pageSize?: number;
   /** Called after each page with the number of events applied so far. */
   onProgress?: (done: number) => void;
@@ -121,14 +265,12 @@ export interface RebuildProjectionOptions<E extends { position: string }> {
 
 /**
  * Rebuilds a read model from the event store: empties its collections and forgets its
- * checkpoint, then replays every event page by page, saving the checkpoint after each page so
- * the live projection can take over from where the replay ended. Stop the live projection
- * first: it would otherwise write into the collections while they are emptied.
+ * checkpoint, then replays the log page by page, each page in one batch, saving the checkpoint
+ * after each page. Stop the live projection first: it would otherwise write into the
+ * collections while they are emptied.
  */
-export const rebuildProjection = async <E extends { position: string }>(
-  options: RebuildProjectionOptions<E>,
-): Promise<{ events: number; position: string | undefined }> => {
-  const pageSize = options.pageSize ?? 500;
+export const rebuildProjection = async <E>(options: RebuildProjectionOptions<E>): Promise<{ events: number; position: string | undefined }> => {
+  const pageSize = options.pageSize ?? 2_000;
   for (const collection of options.collections) await collection.drop();
   await options.checkpoints.reset(options.name);
 
@@ -136,17 +278,17 @@ export const rebuildProjection = async <E extends { position: string }>(
   let done = 0;
   for (;;) {
     const page = await options.readAll(position, pageSize);
-    if (page.length === 0) break;
-    for (const event of page) {
-      await options.apply(event);
-      done++;
+    if (page.events.length > 0) await options.applyBatch(page.events);
+    done += page.events.length;
+    if (page.checkpoint !== undefined && page.checkpoint !== position) {
+      position = page.checkpoint;
+      await options.checkpoints.save(options.name, position);
+    } else if (!page.endOfLog) {
+      // A reader that neither moves on nor ends would make this loop forever.
+      throw new Error(`readAll did not move past ${position ?? 'the start'}`);
     }
-    const last = page[page.length - 1]!.position;
-    // A reader that answers its `after` event again would make this loop forever.
-    if (last === position) throw new Error(`readAll returned events that are not after ${position}`);
-    position = last;
-    await options.checkpoints.save(options.name, position);
     options.onProgress?.(done);
+    if (page.endOfLog) break;
   }
   return { events: done, position };
 };

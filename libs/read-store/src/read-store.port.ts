@@ -20,7 +20,10 @@ export interface VersionedDocument<T> {
 }
 
 export interface DocumentCollection<T extends object> {
+  readonly name: string;
   get(id: string): Promise<VersionedDocument<T> | null>;
+  /** The documents that exist among `ids`, in no particular order: one round trip for a batch. */
+  getMany(ids: readonly string[]): Promise<VersionedDocument<T>[]>;
   /**
    * Writes `data` (and `checkpoint`) when the stored version is `expectedVersion`
    * (0: the document must not exist). Answers false, writing nothing, when it is not.
@@ -35,9 +38,36 @@ export interface DocumentCollection<T extends object> {
   drop(): Promise<void>;
 }
 
+export interface CollectionOptions<T extends object> {
+  /**
+   * Top-level fields of `data` that `find`, `count` and `countBy` filter on: each gets an index
+   * (embedded: a SQLite expression index; MongoDB: an index on `data.<field>` in the schema).
+   */
+  indexes?: readonly (keyof T & string)[];
+}
+
+/** One compare-and-set write of a batch: as `DocumentCollection.write`, naming its collection. */
+export interface DocumentWrite {
+  collection: string;
+  id: string;
+  data: object;
+  expectedVersion: number;
+  checkpoint?: Record<string, number>;
+}
+
 export interface ReadStore {
   readonly kind: string;
-  collection<T extends object>(name: string): DocumentCollection<T>;
+  /** The same options must be given every time a name is opened (the first call's win). */
+  collection<T extends object>(name: string, options?: CollectionOptions<T>): DocumentCollection<T>;
+  /**
+   * Writes a batch of compare-and-set writes; answers true when every write applied.
+   * - Embedded: one transaction, all or nothing (false: nothing written).
+   * - MongoDB (no multi-document transactions on the servers supported): `writes[0]` is
+   *   applied first and alone, and only when it applied are the others applied, in any order;
+   *   false when any did not apply, and those that applied stay. A caller puts first the write
+   *   that records what the batch did (e.g. a counter's position), so a retry can tell.
+   */
+  writeBatch(writes: readonly DocumentWrite[]): Promise<boolean>;
   health(): Promise<{ status: 'up' | 'down'; kind: string; details?: Record<string, unknown> }>;
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { StoredEvent } from '@oriental/contracts';
 import { CHECKPOINT_STORE, EVENT_STORE } from '@oriental/event-store';
 import { BusMessage, EVENT_BUS, Forwarder, InMemoryTransport, kafkaMicroserviceOptions } from '@oriental/messaging';
-import { READ_STORE } from '@oriental/read-store';
+import { READ_STORE, ReadStore } from '@oriental/read-store';
 import { loadReferenceData, ReferenceData } from '@oriental/reference-data';
 import type { Server } from 'node:http';
 import { Clock, systemClock } from './clock';
@@ -16,6 +16,7 @@ import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { strictValidationPipe } from './http/validation';
 import { Infrastructure } from './infrastructure';
 import { JsonLogger } from './json-logger';
+import type { ReadModel } from './read-model';
 import { CLOCK, COMMAND_EXECUTOR, REFERENCE_DATA, SERVICE_CONFIG, SERVICE_STATUS } from './tokens';
 
 /** What makes one of the four services: its module, its port and what it publishes and consumes. */
@@ -29,6 +30,8 @@ export interface ServiceDefinition {
   forwarder?: { streamPrefixes: string[]; toMessage(event: StoredEvent): BusMessage | null };
   /** Consumer group of its @EventPattern handlers, when it has any. */
   consumerGroup?: string;
+  /** Its read models, for rebuilds (the module builds its own for the live consumers). */
+  readModels?(readStore: ReadStore): ReadModel[];
 }
 
 export interface RunningService {

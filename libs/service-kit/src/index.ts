@@ -15,3 +15,4 @@ export * from './http/validation';
 export * from './standalone';
 export * from './integration-consumer';
 export * from './http/json-body.guard';
+export * from './read-model';

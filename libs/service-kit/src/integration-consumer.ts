@@ -1,25 +1,27 @@
 import { LoggerService } from '@nestjs/common';
 import { ContractRegistry, IntegrationEvent, InvalidEventError } from '@oriental/contracts';
+import type { DeliveredMessage } from '@oriental/messaging';
 
 /**
- * Validates and upcasts a message from the bus, then applies it. A message that can never be
- * valid would block its partition forever if it were retried, so it is logged with its id and
- * skipped (a dead-letter topic comes with the operations milestone); any other failure
- * propagates, so the transport redelivers it.
+ * Validates and upcasts a batch of messages from the bus, then applies the valid ones, in order,
+ * at once. A message that can never be valid would block its partition forever if it were
+ * retried, so it is logged with its id and skipped (a dead-letter topic comes with the
+ * operations milestone); any other failure propagates, so the transport redelivers the batch.
  */
-export const consumeIntegrationMessage = async (
+export const consumeIntegrationBatch = async (
   registry: ContractRegistry,
-  message: unknown,
+  messages: readonly DeliveredMessage[],
   logger: Pick<LoggerService, 'error'>,
-  apply: (event: IntegrationEvent) => Promise<unknown>,
+  apply: (events: IntegrationEvent[]) => Promise<unknown>,
 ): Promise<void> => {
-  let event: IntegrationEvent;
-  try {
-    event = registry.parse(message);
-  } catch (error) {
-    if (!(error instanceof InvalidEventError)) throw error;
-    logger.error({ msg: 'invalid message skipped', issues: error.issues, id: (message as { id?: unknown } | null)?.id });
-    return;
+  const events: IntegrationEvent[] = [];
+  for (const { value } of messages) {
+    try {
+      events.push(registry.parse(value));
+    } catch (error) {
+      if (!(error instanceof InvalidEventError)) throw error;
+      logger.error({ msg: 'invalid message skipped', issues: error.issues, id: (value as { id?: unknown } | null)?.id });
+    }
   }
-  await apply(event);
+  if (events.length > 0) await apply(events);
 };

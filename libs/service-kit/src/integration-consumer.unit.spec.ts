@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ContractRegistry, IntakeContracts } from '@oriental/contracts';
-import { consumeIntegrationMessage } from './integration-consumer';
+import { consumeIntegrationBatch } from './integration-consumer';
 
 const registry = new ContractRegistry(IntakeContracts);
 const beneficiaryId = randomUUID();
@@ -27,30 +27,39 @@ const valid = {
   },
 };
 
-describe('consuming an integration message', () => {
+const delivered = (value: unknown) => ({ key: beneficiaryId, headers: {}, value });
+
+describe('consuming a batch of integration messages', () => {
   const errors: unknown[] = [];
   const logger = { error: (entry: unknown) => errors.push(entry) };
   beforeEach(() => (errors.length = 0));
 
-  it('applies a valid message', async () => {
-    const applied: unknown[] = [];
-    await consumeIntegrationMessage(registry, valid, logger, async (event) => applied.push(event));
-    expect(applied).toEqual([valid]);
+  it('applies the valid messages at once, in order', async () => {
+    const second = { ...valid, id: randomUUID(), source: { ...valid.source, revision: 1, position: '2' } };
+    const applied: unknown[][] = [];
+    await consumeIntegrationBatch(registry, [delivered(valid), delivered(second)], logger, async (events) => applied.push(events));
+    expect(applied).toEqual([[valid, second]]);
     expect(errors).toEqual([]);
   });
 
-  it('logs and skips a message that can never be valid, so it cannot block its partition', async () => {
-    const applied: unknown[] = [];
-    await consumeIntegrationMessage(registry, { ...valid, data: { ...valid.data, category: 'tourist' } }, logger, async (e) => applied.push(e));
-    await consumeIntegrationMessage(registry, 'not an envelope', logger, async (e) => applied.push(e));
-    expect(applied).toEqual([]);
+  it('logs and skips a message that can never be valid, so it cannot block its partition, and applies the rest', async () => {
+    const applied: unknown[][] = [];
+    const invalid = [delivered({ ...valid, data: { ...valid.data, category: 'tourist' } }), delivered('not an envelope')];
+    await consumeIntegrationBatch(registry, [...invalid, delivered(valid)], logger, async (events) => applied.push(events));
+    expect(applied).toEqual([[valid]]);
     expect(errors).toHaveLength(2);
     expect(errors[0]).toMatchObject({ msg: 'invalid message skipped', id: valid.id });
   });
 
+  it('applies nothing when no message is valid', async () => {
+    const applied: unknown[][] = [];
+    await consumeIntegrationBatch(registry, [delivered('not an envelope')], logger, async (events) => applied.push(events));
+    expect(applied).toEqual([]);
+  });
+
   it('lets any other failure through, so the transport redelivers', async () => {
     await expect(
-      consumeIntegrationMessage(registry, valid, logger, async () => {
+      consumeIntegrationBatch(registry, [delivered(valid)], logger, async () => {
         throw new Error('read store unavailable');
       }),
     ).rejects.toThrow('read store unavailable');

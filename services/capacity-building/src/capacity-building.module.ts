@@ -1,5 +1,11 @@
 import { Module } from '@nestjs/common';
+import { READ_STORE, ReadStore } from '@oriental/read-store';
+import { CellActivityConsumer } from './cell-activity/cell-activity.consumer';
 import { CellActivityProjection } from './cell-activity/cell-activity.projection';
+import { CellActivityQuery } from './cell-activity/cell-activity.query';
 
-@Module({ controllers: [CellActivityProjection] })
+@Module({
+  controllers: [CellActivityQuery, CellActivityConsumer],
+  providers: [{ provide: CellActivityProjection, inject: [READ_STORE], useFactory: (store: ReadStore) => new CellActivityProjection(store) }],
+})
 export class CapacityBuildingModule {}

@@ -1,4 +1,5 @@
 import { ServiceDefinition } from '@oriental/service-kit';
+import { CellActivityProjection } from './cell-activity/cell-activity.projection';
 import { CapacityBuildingModule } from './capacity-building.module';
 
 export const capacityBuildingService: ServiceDefinition = {
@@ -8,6 +9,7 @@ export const capacityBuildingService: ServiceDefinition = {
     'Training programmes for cell officers, elected officials and civil-society members: sessions, enrolment, attendance, certificates. Owns `training-<id>` and `participant-<id>` streams.',
   module: CapacityBuildingModule,
   port: (config) => config.CAPACITY_BUILDING_PORT,
+  readModels: (readStore) => [new CellActivityProjection(readStore)],
   consumerGroup: 'capacity-building',
   forwarder: { streamPrefixes: ['training-', 'participant-'], toMessage: () => null },
 };

@@ -10,6 +10,8 @@ import {
   openBus,
   openEventStore,
   openInfrastructure,
+  openReadStore,
+  rebuildReadModels,
   RunningService,
   ServiceConfig,
   ServiceDefinition,
@@ -74,4 +76,27 @@ export const startNetwork = async (
         await shared.eventStore.close();
       })()),
   };
+};
+
+/**
+ * Rebuilds every read model of every service from the event store, in one pass over the log
+ * (`npm run rebuild`). With the embedded read stores, stop the network first: each store file
+ * has one owner.
+ */
+export const rebuildNetworkReadModels = async (
+  config: ServiceConfig,
+  onProgress?: (done: number) => void,
+): Promise<{ events: number; readModels: string[] }> => {
+  const eventStore = await openEventStore(config);
+  const readStores = await Promise.all(
+    networkServices.filter((definition) => definition.readModels).map((definition) => openReadStore(config, definition.name)),
+  );
+  try {
+    const models = networkServices.filter((definition) => definition.readModels).flatMap((definition, index) => definition.readModels!(readStores[index]!));
+    const { events } = await rebuildReadModels(eventStore, models, onProgress);
+    return { events, readModels: models.map((model) => model.name) };
+  } finally {
+    await Promise.all(readStores.map((store) => store.close()));
+    await eventStore.close();
+  }
 };

@@ -1,4 +1,5 @@
 import { ServiceDefinition } from '@oriental/service-kit';
+import { NetworkReportProjection } from './network-report/network-report.projection';
 import { ReportingModule } from './reporting.module';
 
 export const reportingService: ServiceDefinition = {
@@ -8,5 +9,6 @@ export const reportingService: ServiceDefinition = {
     'Indicators for cells, provinces and the region built from integration events, and auditors\' journey replay read from the event store. Owns no streams.',
   module: ReportingModule,
   port: (config) => config.REPORTING_PORT,
+  readModels: (readStore) => [new NetworkReportProjection(readStore)],
   consumerGroup: 'reporting',
 };

@@ -6,8 +6,8 @@ import { ContractRegistry, IntakeContracts, NewEvent, publishIntakeEvent, Topics
 import { createEventStore, EventStore } from '@oriental/event-store';
 import { integrationMessage } from '@oriental/messaging';
 import { createReadStore, ReadStore } from '@oriental/read-store';
+import { rebuildReadModels } from '@oriental/service-kit';
 import { NETWORK_BENEFICIARIES, NetworkBeneficiary, NetworkReportProjection } from '../src/network-report/network-report.projection';
-import { rebuildNetworkReport } from '../src/network-report/rebuild-network-report';
 
 const cells = ['oujda', 'nador', 'figuig'];
 const categories = ['mre', 'returnee', 'rpt'] as const;
@@ -61,22 +61,27 @@ describe('rebuilding the network report from the event store', () => {
     const live = await createReadStore({ kind: 'memory' });
     const projection = new NetworkReportProjection(live);
     const registry = new ContractRegistry(IntakeContracts);
-    const log = await events.readAll({ maxCount: 1000, streamPrefixes: ['beneficiary-'] });
-    for (const stored of [...log, ...log]) {
+    const { events: log } = await events.readAll({ maxCount: 1000, streamPrefixes: ['beneficiary-'] });
+    const fed = [...log, ...log].map((stored) => {
       const published = publishIntakeEvent(stored)!;
       const message = integrationMessage(Topics.intake, stored, published.type, published.schemaVersion, published.data);
-      await projection.apply(registry.parse(JSON.parse(message.value)));
-    }
+      return registry.parse(JSON.parse(message.value));
+    });
+    // In batches of 7, so that redeliveries straddle batches.
+    for (let start = 0; start < fed.length; start += 7) await projection.applyBatch(Topics.intake, fed.slice(start, start + 7));
 
     const rebuilt = await createReadStore({ kind: 'memory' });
+    const rebuiltProjection = new NetworkReportProjection(rebuilt);
     const progress: number[] = [];
-    const { events: replayed } = await rebuildNetworkReport(events, rebuilt, (done) => progress.push(done));
+    const { events: replayed } = await rebuildReadModels(events, [rebuiltProjection], (done) => progress.push(done));
     expect(replayed).toBe(30);
     expect(progress[progress.length - 1]).toBe(30);
     expect(await documents(rebuilt)).toEqual(await documents(live));
-    expect(await rebuilt.collection<NetworkBeneficiary>(NETWORK_BENEFICIARIES).countBy('category')).toEqual({ mre: 10, returnee: 10, rpt: 10 });
+    expect(await rebuiltProjection.figures()).toEqual(await projection.figures());
+    expect((await rebuiltProjection.figures()).byCategory).toEqual({ mre: 10, returnee: 10, rpt: 10 });
 
-    await rebuildNetworkReport(events, rebuilt);
+    await rebuildReadModels(events, [rebuiltProjection]);
     expect(await documents(rebuilt)).toEqual(await documents(live));
+    expect(await rebuiltProjection.figures()).toEqual(await projection.figures());
   });
 });

@@ -1,9 +1,6 @@
-import { Controller, Get, Inject, Logger } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BeneficiaryRegisteredV1, ContractRegistry, IntakeContracts, Topics } from '@oriental/contracts';
-import { consumeIntegrationMessage } from '@oriental/service-kit';
-import { applyToDocument, DocumentCollection, READ_STORE, ReadStore } from '@oriental/read-store';
+import { BeneficiaryRegisteredV1, IntegrationEvent, publishIntakeEvent } from '@oriental/contracts';
+import { applyBatch, DocumentCollection, DocumentProjection, LaneCounts, ReadStore, sumLaneCounts } from '@oriental/read-store';
+import { fromPublishedLanguage, ReadModel } from '@oriental/service-kit';
 
 /**
  * Capacity building (training of cell officers, elected officials and civil-society members)
@@ -15,31 +12,40 @@ interface CellRegistration {
 }
 
 export const CELL_REGISTRATIONS = 'capacity_cell_registrations';
-const intakeContracts = new ContractRegistry(IntakeContracts);
+/** Registrations per cell, maintained per lane as registrations are projected. */
+export const CELL_REGISTRATION_COUNTS = 'capacity_cell_registration_counts';
 
-@ApiTags('cell activity')
-@Controller('cells')
-export class CellActivityProjection {
-  private readonly logger = new Logger('intake-consumer');
-  private readonly registrations: DocumentCollection<CellRegistration>;
+const countAs = (registration: CellRegistration): string[] => [registration.cellId];
 
-  constructor(@Inject(READ_STORE) readStore: ReadStore) {
-    this.registrations = readStore.collection<CellRegistration>(CELL_REGISTRATIONS);
+export class CellActivityProjection implements ReadModel, DocumentProjection<IntegrationEvent, CellRegistration> {
+  readonly name = 'cell-activity';
+  readonly streamPrefixes = ['beneficiary-'];
+  readonly documents: DocumentCollection<CellRegistration>;
+  readonly counters: { collection: DocumentCollection<LaneCounts>; countAs: typeof countAs };
+  readonly toIntegrationEvent = fromPublishedLanguage(publishIntakeEvent);
+
+  constructor(readonly readStore: ReadStore) {
+    this.documents = readStore.collection<CellRegistration>(CELL_REGISTRATIONS);
+    this.counters = { collection: readStore.collection<LaneCounts>(CELL_REGISTRATION_COUNTS), countAs };
   }
 
-  @EventPattern(Topics.intake)
-  async onIntakeEvent(@Payload() message: unknown): Promise<void> {
-    await consumeIntegrationMessage(intakeContracts, message, this.logger, async (event) => {
-      if (event.type !== 'BeneficiaryRegistered') return;
-      const data = event.data as BeneficiaryRegisteredV1;
-      await applyToDocument(this.registrations, data.beneficiaryId, event.source, () => ({ cellId: data.cellId }));
-    });
+  get collections() {
+    return [this.documents, this.counters.collection];
   }
 
-  @Get('activity')
-  @ApiOperation({ summary: 'Registrations per cell, to plan training where cells are busiest' })
-  @ApiOkResponse({ description: '{ registrationsByCell: { cellId: count } }' })
-  async activity(): Promise<{ registrationsByCell: Record<string, number> }> {
-    return { registrationsByCell: await this.registrations.countBy('cellId') };
+  documentId(event: IntegrationEvent): string | undefined {
+    return event.type === 'BeneficiaryRegistered' ? (event.data as BeneficiaryRegisteredV1).beneficiaryId : undefined;
+  }
+
+  evolve(_current: CellRegistration | null, event: IntegrationEvent): CellRegistration {
+    return { cellId: (event.data as BeneficiaryRegisteredV1).cellId };
+  }
+
+  applyBatch(lane: string, events: readonly IntegrationEvent[]): Promise<{ applied: number }> {
+    return applyBatch(this.readStore, this, lane, events);
+  }
+
+  async registrationsByCell(): Promise<Record<string, number>> {
+    return Object.fromEntries(Object.entries(await sumLaneCounts(this.counters.collection)).filter(([, n]) => n > 0));
   }
 }

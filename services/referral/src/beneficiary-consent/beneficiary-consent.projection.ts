@@ -1,9 +1,6 @@
-import { Controller, Get, Inject, Logger, Param, ParseUUIDPipe } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BeneficiaryRegisteredV1, ContractRegistry, IntakeContracts, Topics } from '@oriental/contracts';
-import { applyToDocument, DocumentCollection, READ_STORE, ReadStore } from '@oriental/read-store';
-import { consumeIntegrationMessage, NotFound, RequestValidationError } from '@oriental/service-kit';
+import { BeneficiaryRegisteredV1, IntegrationEvent, publishIntakeEvent } from '@oriental/contracts';
+import { applyBatch, DocumentCollection, DocumentProjection, ReadStore } from '@oriental/read-store';
+import { fromPublishedLanguage, ReadModel } from '@oriental/service-kit';
 
 /**
  * What referral needs to know of intake: whether the beneficiary consented to sharing their
@@ -18,39 +15,31 @@ export interface BeneficiaryConsent {
 }
 
 export const BENEFICIARY_CONSENTS = 'referral_beneficiary_consents';
-const intakeContracts = new ContractRegistry(IntakeContracts);
 
-@ApiTags('consent')
-@Controller('beneficiaries')
-export class BeneficiaryConsentProjection {
-  private readonly logger = new Logger('intake-consumer');
-  private readonly consents: DocumentCollection<BeneficiaryConsent>;
+export class BeneficiaryConsentProjection implements ReadModel, DocumentProjection<IntegrationEvent, BeneficiaryConsent> {
+  readonly name = 'beneficiary-consent';
+  readonly streamPrefixes = ['beneficiary-'];
+  readonly documents: DocumentCollection<BeneficiaryConsent>;
+  readonly toIntegrationEvent = fromPublishedLanguage(publishIntakeEvent);
 
-  constructor(@Inject(READ_STORE) readStore: ReadStore) {
-    this.consents = readStore.collection<BeneficiaryConsent>(BENEFICIARY_CONSENTS);
+  constructor(readonly readStore: ReadStore) {
+    this.documents = readStore.collection<BeneficiaryConsent>(BENEFICIARY_CONSENTS);
   }
 
-  @EventPattern(Topics.intake)
-  async onIntakeEvent(@Payload() message: unknown): Promise<void> {
-    await consumeIntegrationMessage(intakeContracts, message, this.logger, async (event) => {
-      if (event.type !== 'BeneficiaryRegistered') return;
-      const data = event.data as BeneficiaryRegisteredV1;
-      await applyToDocument(this.consents, data.beneficiaryId, event.source, () => ({
-        beneficiaryId: data.beneficiaryId,
-        cellId: data.cellId,
-        sharing: data.consent.sharing,
-      }));
-    });
+  get collections() {
+    return [this.documents];
   }
 
-  @Get(':id/sharing-consent')
-  @ApiOperation({ summary: 'Whether a beneficiary consented to sharing with partners (the referral consent gate)' })
-  @ApiOkResponse({ description: '{ beneficiaryId, cellId, sharing }' })
-  async sharingConsent(
-    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new RequestValidationError([{ field: 'id', message: 'must be a UUID' }]) })) id: string,
-  ): Promise<BeneficiaryConsent> {
-    const document = await this.consents.get(id);
-    if (!document) throw new NotFound('Beneficiary', id, 'BENEFICIARY_NOT_KNOWN');
-    return document.data;
+  documentId(event: IntegrationEvent): string | undefined {
+    return event.type === 'BeneficiaryRegistered' ? (event.data as BeneficiaryRegisteredV1).beneficiaryId : undefined;
+  }
+
+  evolve(_current: BeneficiaryConsent | null, event: IntegrationEvent): BeneficiaryConsent {
+    const data = event.data as BeneficiaryRegisteredV1;
+    return { beneficiaryId: data.beneficiaryId, cellId: data.cellId, sharing: data.consent.sharing };
+  }
+
+  applyBatch(lane: string, events: readonly IntegrationEvent[]): Promise<{ applied: number }> {
+    return applyBatch(this.readStore, this, lane, events);
   }
 }

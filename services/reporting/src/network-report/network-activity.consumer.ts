@@ -1,12 +1,14 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '@oriental/contracts';
-import { consumeIntegrationMessage } from '@oriental/service-kit';
+import type { BusBatchContext, DeliveredMessage } from '@oriental/messaging';
+import { consumeIntegrationBatch } from '@oriental/service-kit';
 import { intakeContracts, NetworkReportProjection } from './network-report.projection';
 
 /**
- * Feeds the network report from the intake topic. The handler resolves only once the document
- * is stored; only then does the transport commit the offset (Kafka) or ack the publish (memory).
+ * Feeds the network report from the intake topic, a batch at a time. The handler resolves only
+ * once the batch is stored; only then does the transport commit the offsets (Kafka) or ack the
+ * publish (memory).
  */
 @Controller()
 export class NetworkActivityConsumer {
@@ -15,7 +17,7 @@ export class NetworkActivityConsumer {
   constructor(@Inject(NetworkReportProjection) private readonly projection: NetworkReportProjection) {}
 
   @EventPattern(Topics.intake)
-  async onIntakeEvent(@Payload() message: unknown): Promise<void> {
-    await consumeIntegrationMessage(intakeContracts, message, this.logger, (event) => this.projection.apply(event));
+  async onIntakeEvents(@Payload() messages: DeliveredMessage[], @Ctx() context: BusBatchContext): Promise<void> {
+    await consumeIntegrationBatch(intakeContracts, messages, this.logger, (events) => this.projection.applyBatch(context.getLane(), events));
   }
 }

@@ -23,11 +23,6 @@ export class NetworkReportQuery {
   @ApiOperation({ summary: 'Beneficiaries across the whole network, by cell and by category' })
   @ApiOkResponse({ type: NetworkReportDto })
   async network(): Promise<NetworkReportDto> {
-    const [total, byCell, byCategory] = await Promise.all([
-      this.projection.beneficiaries.count(),
-      this.projection.beneficiaries.countBy('cellId'),
-      this.projection.beneficiaries.countBy('category'),
-    ]);
-    return { beneficiaries: { total, byCell, byCategory } };
+    return { beneficiaries: await this.projection.figures() };
   }
 }
