@@ -7,110 +7,92 @@ import {
   assertLimit,
   bucketName,
 } from '../read-store.errors';
-import type { DocumentCollection, Filter, ReadStore, VersionedDocument } from '../read-store.port';
-import { SqliteDocumentFile } from './sqlite-document-file';
+import type { CollectionOptions, DocumentCollection, DocumentWrite, Filter, ReadStore, VersionedDocument } from '../read-store.port';
+import { type DocumentRow, type RowWrite, SqliteDocumentFile } from './sqlite-document-file';
 
 export interface EmbeddedReadStoreOptions {
-  /** SQLite file the documents are written through to; none (or ':memory:'): memory only. */
+  /** SQLite file the documents live in; none (or ':memory:'): an in-memory database. */
   file?: string;
   /** How long opening waits for another process to release the file; 5 s unless told. */
   lockTimeoutMs?: number;
 }
 
-/**
- * A stored document. `data` went through JSON on its way in, so memory holds exactly what a
- * restart reads back from the file (a Date is a string in both), and it is never handed out:
- * readers get copies.
- */
-interface StoredDocument {
-  version: number;
-  checkpoint: Record<string, number>;
-  data: Record<string, unknown>;
-}
+/** Each read parses the stored JSON afresh, so a reader may change what it got. */
+const toVersioned = <T>(row: DocumentRow): VersionedDocument<T> => ({
+  id: row.id,
+  version: row.version,
+  checkpoint: JSON.parse(row.checkpoint) as Record<string, number>,
+  data: JSON.parse(row.data) as T,
+});
 
-const fieldOf = (data: Record<string, unknown>, field: string): unknown =>
-  // Own fields only: `constructor` or `toString` are not fields of a document.
-  Object.hasOwn(data, field) ? data[field] : undefined;
-
-/** Equality on top-level fields; null matches a missing field too, as it does in MongoDB. */
-const matches = (data: Record<string, unknown>, filter: Filter): boolean =>
-  Object.entries(filter).every(([field, expected]) => {
-    const actual = fieldOf(data, field);
-    return expected === null ? actual === null || actual === undefined : actual === expected;
-  });
+/** Checks one write as `DocumentCollection.write` does, and makes its JSON. */
+const toRowWrite = (collection: string, id: string, data: object, expectedVersion: number, checkpoint?: Record<string, number>): RowWrite => {
+  assertDocumentId(id);
+  assertExpectedVersion(expectedVersion);
+  return {
+    collection,
+    id,
+    expectedVersion,
+    data: JSON.stringify(data),
+    checkpoint: checkpoint === undefined ? undefined : JSON.stringify(checkpoint),
+  };
+};
 
 /**
  * The read store of the embedded default (`npm start`, one process, no servers): documents
- * live in memory, one Map per collection, and every change is written through to a SQLite
- * file before it is visible, which is loaded back at open, so a restart loses nothing.
+ * live in a SQLite file and are read, filtered and counted there, through the indexes each
+ * collection declares. Memory holds SQLite's bounded page cache, not the documents, and
+ * opening reads nothing but the schema, so neither grows with the history (ADR 7).
  *
- * Compare-and-set needs no lock: each operation checks and changes memory without awaiting
- * in between, and Node runs one operation at a time.
+ * Compare-and-set needs no lock: better-sqlite3 is synchronous, so each operation checks and
+ * writes in one statement (a batch in one transaction) before another can start.
  */
 export class EmbeddedReadStore implements ReadStore {
   readonly kind = 'memory';
-  private readonly documents = new Map<string, Map<string, StoredDocument>>();
   private readonly collections = new Map<string, DocumentCollection<object>>();
   private closed = false;
 
-  private constructor(private readonly file: SqliteDocumentFile | undefined) {}
+  private constructor(private readonly documents: SqliteDocumentFile) {}
 
   static open({ file, lockTimeoutMs }: EmbeddedReadStoreOptions = {}): EmbeddedReadStore {
-    if (file === undefined || file === ':memory:') return new EmbeddedReadStore(undefined);
-    const store = new EmbeddedReadStore(new SqliteDocumentFile(file, lockTimeoutMs));
-    try {
-      store.load();
-    } catch (error) {
-      void store.close();
-      throw error;
-    }
-    return store;
+    return new EmbeddedReadStore(new SqliteDocumentFile(file ?? ':memory:', lockTimeoutMs));
   }
 
-  collection<T extends object>(name: string): DocumentCollection<T> {
+  collection<T extends object>(name: string, options: CollectionOptions<T> = {}): DocumentCollection<T> {
+    this.assertOpen();
     assertCollectionName(name);
     let collection = this.collections.get(name);
     if (!collection) {
-      collection = new EmbeddedCollection<object>(name, this.documentsOf(name), this.file, () => this.assertOpen());
+      const indexes = options.indexes ?? [];
+      indexes.forEach(assertFieldName);
+      this.documents.createIndexes(name, indexes);
+      collection = new EmbeddedCollection<object>(name, this.documents, () => this.assertOpen());
       this.collections.set(name, collection);
     }
     return collection as DocumentCollection<T>;
   }
 
+  async writeBatch(writes: readonly DocumentWrite[]): Promise<boolean> {
+    this.assertOpen();
+    // Every write is checked before any is made: a bad one fails the batch, writing nothing.
+    const rows = writes.map((write) => {
+      assertCollectionName(write.collection);
+      return toRowWrite(write.collection, write.id, write.data, write.expectedVersion, write.checkpoint);
+    });
+    return this.documents.writeBatch(rows);
+  }
+
   async health(): Promise<{ status: 'up' | 'down'; kind: string; details?: Record<string, unknown> }> {
-    const documents = [...this.documents.values()].reduce((total, collection) => total + collection.size, 0);
-    return {
-      status: this.closed ? 'down' : 'up',
-      kind: this.kind,
-      details: { file: this.file?.file ?? null, collections: this.documents.size, documents },
-    };
+    // The file's size, not a count of its documents: a health check must not cost the history.
+    const details = { file: this.documents.file === ':memory:' ? null : this.documents.file };
+    if (this.closed) return { status: 'down', kind: this.kind, details };
+    return { status: 'up', kind: this.kind, details: { ...details, bytes: this.documents.bytes() } };
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.file?.close();
-  }
-
-  private load(): void {
-    if (!this.file) return;
-    // Memory is rebuilt from the file: it holds every document as last written.
-    for (const row of this.file.rows()) {
-      this.documentsOf(row.collection).set(row.id, {
-        version: row.version,
-        checkpoint: JSON.parse(row.checkpoint) as Record<string, number>,
-        data: JSON.parse(row.data) as Record<string, unknown>,
-      });
-    }
-  }
-
-  private documentsOf(name: string): Map<string, StoredDocument> {
-    let documents = this.documents.get(name);
-    if (!documents) {
-      documents = new Map();
-      this.documents.set(name, documents);
-    }
-    return documents;
+    this.documents.close();
   }
 
   private assertOpen(): void {
@@ -120,97 +102,64 @@ export class EmbeddedReadStore implements ReadStore {
 
 class EmbeddedCollection<T extends object> implements DocumentCollection<T> {
   constructor(
-    private readonly name: string,
-    private readonly documents: Map<string, StoredDocument>,
-    private readonly file: SqliteDocumentFile | undefined,
+    readonly name: string,
+    private readonly documents: SqliteDocumentFile,
     private readonly assertOpen: () => void,
   ) {}
 
   async get(id: string): Promise<VersionedDocument<T> | null> {
     this.assertOpen();
     assertDocumentId(id);
-    const stored = this.documents.get(id);
-    return stored ? this.copy(id, stored) : null;
+    const row = this.documents.get(this.name, id);
+    return row ? toVersioned<T>(row) : null;
+  }
+
+  async getMany(ids: readonly string[]): Promise<VersionedDocument<T>[]> {
+    this.assertOpen();
+    ids.forEach(assertDocumentId);
+    return this.documents.getMany(this.name, ids).map((row) => toVersioned<T>(row));
   }
 
   async write(id: string, data: T, options: { expectedVersion: number; checkpoint?: Record<string, number> }): Promise<boolean> {
     this.assertOpen();
-    assertDocumentId(id);
-    assertExpectedVersion(options.expectedVersion);
-    const current = this.documents.get(id);
-    if ((current?.version ?? 0) !== options.expectedVersion) return false;
-
-    const dataJson = JSON.stringify(data);
-    // A write that names no checkpoint keeps the one stored: it must not forget what was applied.
-    const checkpoint = { ...(options.checkpoint ?? current?.checkpoint ?? {}) };
-    const checkpointJson = JSON.stringify(checkpoint);
-    const next: StoredDocument = {
-      version: options.expectedVersion + 1,
-      checkpoint: JSON.parse(checkpointJson) as Record<string, number>,
-      data: JSON.parse(dataJson) as Record<string, unknown>,
-    };
-    // File first: if it throws, memory is unchanged and the caller sees the error.
-    this.file?.save({ collection: this.name, id, version: next.version, checkpoint: checkpointJson, data: dataJson });
-    this.documents.set(id, next);
-    return true;
+    return this.documents.write(toRowWrite(this.name, id, data, options.expectedVersion, options.checkpoint));
   }
 
   async delete(id: string): Promise<void> {
     this.assertOpen();
     assertDocumentId(id);
-    if (!this.documents.has(id)) return;
-    this.file?.delete(this.name, id);
-    this.documents.delete(id);
+    this.documents.delete(this.name, id);
   }
 
   async find(filter?: Filter, options: { limit?: number } = {}): Promise<VersionedDocument<T>[]> {
     this.assertOpen();
     const equalities = assertFilter(filter);
     assertLimit(options.limit);
-    const found: VersionedDocument<T>[] = [];
     // Ordered by id, as the MongoDB adapter is, so a limit picks the same documents.
-    for (const id of [...this.documents.keys()].sort()) {
-      if (options.limit !== undefined && found.length >= options.limit) break;
-      const stored = this.documents.get(id)!;
-      if (matches(stored.data, equalities)) found.push(this.copy(id, stored));
-    }
-    return found;
+    return this.documents.find(this.name, equalities, options.limit).map((row) => toVersioned<T>(row));
   }
 
   async count(filter?: Filter): Promise<number> {
     this.assertOpen();
-    const equalities = assertFilter(filter);
-    let count = 0;
-    for (const stored of this.documents.values()) if (matches(stored.data, equalities)) count++;
-    return count;
+    return this.documents.count(this.name, assertFilter(filter));
   }
 
   async countBy(field: keyof T & string, filter?: Filter): Promise<Record<string, number>> {
     this.assertOpen();
     assertFieldName(field);
-    const equalities = assertFilter(filter);
-    // A Map, not an object, while counting: a value such as "__proto__" is a bucket like any other.
+    const groups = this.documents.countBy(this.name, field, assertFilter(filter));
+    // Summed by bucket name, since 1 and "1" are two groups but one bucket; a Map keeps a
+    // value such as "__proto__" an ordinary bucket.
     const counts = new Map<string, number>();
-    for (const stored of this.documents.values()) {
-      if (!matches(stored.data, equalities)) continue;
-      const bucket = bucketName(fieldOf(stored.data, field));
-      counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
+    for (const { value, n } of groups) {
+      const bucket = bucketName(JSON.parse(value));
+      counts.set(bucket, (counts.get(bucket) ?? 0) + n);
     }
     return Object.fromEntries(counts);
   }
 
   async drop(): Promise<void> {
     this.assertOpen();
-    this.file?.drop(this.name);
-    this.documents.clear();
-  }
-
-  private copy(id: string, stored: StoredDocument): VersionedDocument<T> {
-    return {
-      id,
-      version: stored.version,
-      checkpoint: { ...stored.checkpoint },
-      data: structuredClone(stored.data) as T,
-    };
+    this.documents.drop(this.name);
   }
 }
