@@ -12,7 +12,8 @@ describeWithInfra('kurrentdb', 'KurrentDbEventStore against a real server', (url
       const store = await KurrentDbEventStore.connect(url);
       return { store, cleanup: () => store.close() };
     },
-    { journeyIsEventuallyConsistent: true },
+    // A checkpoint every CHECKPOINT_INTERVAL (10) server search windows of 32 records.
+    { journeyIsEventuallyConsistent: true, checkpointLag: 10 * 32 },
   );
 
   it('creates its journey projection idempotently, from any number of processes', async () => {

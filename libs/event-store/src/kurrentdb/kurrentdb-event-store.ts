@@ -5,6 +5,7 @@ import {
   AppendStreamState,
   BACKWARDS,
   END,
+  Position,
   JSONType,
   jsonEvent,
   KurrentDBClient,
@@ -23,6 +24,7 @@ import {
   EventStore,
   ExpectedRevision,
   ReadAllOptions,
+  ReadAllPage,
   ReadStreamOptions,
   StreamRevisionConflict,
   SubscribeToAllOptions,
@@ -34,6 +36,11 @@ import { compareKurrentPositions, decodeKurrentPosition, encodeKurrentPosition, 
 const SCHEMA_VERSION = '$schemaVersion';
 const DEFAULT_BATCH_SIZE = 256;
 const HEALTH_TIMEOUT_MS = 2_000;
+/**
+ * A filtered subscription's `checkpointReached` comes every this many server search windows
+ * (32 records each by default): about every 320 records the filter passed over.
+ */
+const CHECKPOINT_INTERVAL = 10;
 
 /** Streams this adapter writes for itself; global reads without a prefix leave them out. */
 const CHECKPOINT_PREFIX = 'checkpoint-';
@@ -72,6 +79,9 @@ fromAll().when({
  *   and records that are not envelopes (no `$schemaVersion`), so a page can hold fewer than
  *   `maxCount` events only when such records sit inside a prefix the caller asked for.
  * - Checkpoints are `checkpoint-<name>` streams that keep one event (`$maxCount` 1).
+ * - A filtered subscription reports the server's `checkpointReached` positions to `onCheckpoint`,
+ *   in order with the events; they come every few hundred records passed (CHECKPOINT_INTERVAL),
+ *   so a quiet follower's position can rest that far behind the head.
  */
 export class KurrentDbEventStore implements EventStore, CheckpointStore {
   readonly kind = 'kurrentdb';
@@ -166,23 +176,44 @@ export class KurrentDbEventStore implements EventStore, CheckpointStore {
     return journey;
   }
 
-  async readAll({ after, maxCount, streamPrefixes }: ReadAllOptions): Promise<StoredEvent[]> {
+  async readAll({ after, maxCount, streamPrefixes }: ReadAllOptions): Promise<ReadAllPage> {
     const from = after === undefined ? undefined : decodeKurrentPosition(after);
+    // The head before the page: a page that ends short has read to the end of the log, so it
+    // has passed every record up to this head even if none of them matched (the client does not
+    // hand out the server's own filtered-read checkpoints).
+    const head = await this.headPosition();
     const events: StoredEvent[] = [];
+    let passed = from;
+    let received = 0;
     // Reading $all from a position includes the record at it: ask for one more, drop it below.
-    const read = this.client.readAll({ fromPosition: from ?? START, maxCount: maxCount + (from ? 1 : 0), filter: filterFor(streamPrefixes) });
+    const requested = maxCount + (from ? 1 : 0);
+    const read = this.client.readAll({ fromPosition: from ?? START, maxCount: requested, filter: filterFor(streamPrefixes) });
     for await (const resolved of read) {
+      received++;
+      const position = resolved.event?.position;
+      if (position && (!passed || compareKurrentPositions(position, passed) > 0)) passed = position;
       const event = envelopeIn(resolved);
       if (!event || (from && compareKurrentPositions(event.position, from) <= 0)) continue;
       events.push(toStoredEvent(event));
       if (events.length === maxCount) break;
     }
-    return events;
+    const full = events.length === maxCount;
+    const endOfLog = !full && received < requested;
+    if (endOfLog && head && (!passed || compareKurrentPositions(head, passed) > 0)) passed = head;
+    return { events, ...(passed ? { checkpoint: encodeKurrentPosition(passed) } : {}), endOfLog };
   }
 
   subscribeToAll(options: SubscribeToAllOptions): Subscription {
     const after = options.after === undefined ? undefined : decodeKurrentPosition(options.after);
-    const source = this.client.subscribeToAll({ fromPosition: after ?? START, filter: filterFor(options.streamPrefixes) });
+    // The server's checkpoints enter the subscription's own stream, behind the events that came
+    // before them, so they reach `onCheckpoint` in log order and between batches.
+    const checkpointReached = options.onCheckpoint
+      ? (source: AllStreamSubscription, position: Position) => void source.push(new CheckpointReached(position))
+      : undefined;
+    const source = this.client.subscribeToAll({
+      fromPosition: after ?? START,
+      filter: filterFor(options.streamPrefixes, checkpointReached && { checkpointInterval: CHECKPOINT_INTERVAL, checkpointReached }),
+    });
     const subscription = new KurrentSubscription(source, options, after, () => this.subscriptions.delete(subscription));
     this.subscriptions.add(subscription);
     return subscription;
@@ -240,6 +271,12 @@ export class KurrentDbEventStore implements EventStore, CheckpointStore {
     }
   }
 
+  /** Position of the last record in $all (any record), or undefined for an empty log. */
+  private async headPosition(): Promise<KurrentPosition | undefined> {
+    for await (const { event } of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) return event?.position;
+    return undefined;
+  }
+
   private async positionOf(stream: string, revision: bigint): Promise<KurrentPosition> {
     const read = this.client.readStream(stream, { fromRevision: revision, maxCount: 1, requiresLeader: true });
     for await (const { event } of read) if (event?.position) return event.position;
@@ -247,13 +284,21 @@ export class KurrentDbEventStore implements EventStore, CheckpointStore {
   }
 }
 
+/** A `checkpointReached` from the server, queued in the subscription's stream among its events. */
+class CheckpointReached {
+  constructor(readonly position: KurrentPosition) {}
+}
+
 /**
  * Follows a client subscription to $all, handing `onEvents` what has already arrived (up to
- * `maxBatchSize`) and reading more only once the handler has settled.
+ * `maxBatchSize`) and reading more only once the handler has settled. A server checkpoint ends
+ * the batch before it and goes to `onCheckpoint` once that batch is handled.
  */
 class KurrentSubscription implements Subscription {
   private stopped = false;
   private readonly done: Promise<void>;
+  /** Furthest position delivered or reported: a checkpoint goes out only when it is beyond. */
+  private reached: KurrentPosition | undefined;
 
   constructor(
     private readonly source: AllStreamSubscription,
@@ -262,6 +307,7 @@ class KurrentSubscription implements Subscription {
     private last: KurrentPosition | undefined,
     onClosed: () => void,
   ) {
+    this.reached = last;
     // Errors also reach the reader below; this listener keeps a late one (after the reader is
     // gone) from becoming an uncaught 'error' event.
     source.on('error', () => undefined);
@@ -288,24 +334,40 @@ class KurrentSubscription implements Subscription {
 
   private async deliver(): Promise<void> {
     const { maxBatchSize = DEFAULT_BATCH_SIZE, onEvents } = this.options;
-    const reader = this.source[Symbol.asyncIterator]();
+    const reader: AsyncIterator<AllStreamResolvedEvent | CheckpointReached> = this.source[Symbol.asyncIterator]();
     while (!this.stopped) {
       const next = await reader.next();
       if (next.done || this.stopped) return;
-      const batch = this.accept([], next.value);
-      let buffered: AllStreamResolvedEvent | null;
-      while (batch.length < maxBatchSize && (buffered = this.source.read()) !== null) this.accept(batch, buffered);
+      const batch: StoredEvent[] = [];
+      let item: AllStreamResolvedEvent | CheckpointReached | null = next.value;
+      let checkpoint: KurrentPosition | undefined;
+      while (item !== null) {
+        if (item instanceof CheckpointReached) {
+          checkpoint = item.position;
+          break;
+        }
+        this.accept(batch, item);
+        item = batch.length < maxBatchSize ? (this.source.read() as AllStreamResolvedEvent | CheckpointReached | null) : null;
+      }
       if (batch.length > 0) await onEvents(batch);
+      if (checkpoint && !this.stopped) await this.report(checkpoint);
     }
   }
 
-  private accept(batch: StoredEvent[], resolved: AllStreamResolvedEvent): StoredEvent[] {
+  private accept(batch: StoredEvent[], resolved: AllStreamResolvedEvent): void {
     const event = envelopeIn(resolved);
     if (event && (!this.last || compareKurrentPositions(event.position, this.last) > 0)) {
       this.last = event.position;
+      if (!this.reached || compareKurrentPositions(event.position, this.reached) > 0) this.reached = event.position;
       batch.push(toStoredEvent(event));
     }
-    return batch;
+  }
+
+  /** Hands on a checkpoint beyond everything delivered (servers have repeated old ones while live). */
+  private async report(position: KurrentPosition): Promise<void> {
+    if (this.reached && compareKurrentPositions(position, this.reached) <= 0) return;
+    this.reached = position;
+    await this.options.onCheckpoint?.(encodeKurrentPosition(position));
   }
 
   /** Ends the pending read at once (destroy) and cancels the server call (unsubscribe). */
@@ -349,11 +411,13 @@ const toStoredEvent = (event: RecordedEvent): StoredEvent => {
   };
 };
 
+type CheckpointOptions = Pick<Parameters<typeof streamNameFilter>[0], 'checkpointInterval' | 'checkpointReached'>;
+
 /** The caller's prefixes, or every stream but system (`$…`) and this adapter's own streams. */
-const filterFor = (prefixes: readonly string[] = []) =>
+const filterFor = (prefixes: readonly string[] = [], checkpoints: CheckpointOptions = {}) =>
   prefixes.length > 0 && !prefixes.includes('')
-    ? streamNameFilter({ prefixes: [...prefixes] })
-    : streamNameFilter({ regex: `^(?!\\$|${CHECKPOINT_PREFIX}|${JOURNEY_PREFIX})` });
+    ? streamNameFilter({ prefixes: [...prefixes], ...checkpoints })
+    : streamNameFilter({ regex: `^(?!\\$|${CHECKPOINT_PREFIX}|${JOURNEY_PREFIX})`, ...checkpoints });
 
 const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;

@@ -12,9 +12,16 @@ export interface ContractSubject {
 export interface ContractOptions {
   /** KurrentDB builds journeys with a server-side projection: a journey read may lag an append. */
   journeyIsEventuallyConsistent?: boolean;
+  /**
+   * How many skipped events a subscription's checkpoint may rest behind (KurrentDB reports one
+   * every few hundred records it passed over); 0 when it reaches the head.
+   */
+  checkpointLag?: number;
 }
 
 const TIMEOUT_MS = 30_000;
+/** Events a quiet-traffic case appends at once: enough for KurrentDB to report a checkpoint. */
+const QUIET_EVENTS = 400;
 
 /**
  * The behaviour every EventStore & CheckpointStore adapter must show. It never assumes an empty
@@ -317,13 +324,13 @@ export const eventStoreContract = (name: string, factory: () => Promise<Contract
           for (const [stream, events] of steps) await append(stream, events);
           const ours = steps.filter(([stream]) => stream.startsWith(prefix)).flatMap(([, events]) => events);
 
-          const page1 = await store.readAll({ maxCount: 2, streamPrefixes: [prefix] });
-          const page2 = await store.readAll({ after: page1[1].position, maxCount: 2, streamPrefixes: [prefix] });
-          const page3 = await store.readAll({ after: page2[1].position, maxCount: 2, streamPrefixes: [prefix] });
+          const { events: page1 } = await store.readAll({ maxCount: 2, streamPrefixes: [prefix] });
+          const { events: page2 } = await store.readAll({ after: page1[1].position, maxCount: 2, streamPrefixes: [prefix] });
+          const { events: page3 } = await store.readAll({ after: page2[1].position, maxCount: 2, streamPrefixes: [prefix] });
           const page4 = await store.readAll({ after: page3[0].position, maxCount: 2, streamPrefixes: [prefix] });
 
           expect([page1, page2, page3].map(ids)).toEqual([ids(ours.slice(0, 2)), ids(ours.slice(2, 4)), ids(ours.slice(4))]);
-          expect(page4).toEqual([]);
+          expect(page4).toEqual({ events: [], checkpoint: expect.any(String), endOfLog: true });
           expect([...page1, ...page2, ...page3]).toStrictEqual(
             [...(await store.readStream(first)), ...(await store.readStream(second))].sort(
               (a, b) => ids(ours).indexOf(a.id) - ids(ours).indexOf(b.id),
@@ -331,7 +338,47 @@ export const eventStoreContract = (name: string, factory: () => Promise<Contract
           );
 
           const both = await store.readAll({ maxCount: 100, streamPrefixes: [prefix, otherPrefix] });
-          expect(ids(both)).toEqual(steps.flatMap(([, events]) => ids(events)));
+          expect(ids(both.events)).toEqual(steps.flatMap(([, events]) => ids(events)));
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        'given a full page, when read, then its checkpoint is its last event and it has not reached the end of the log',
+        async () => {
+          const prefix = uniquePrefix();
+          const { position: start } = await append(aStream(), [anEvent()]);
+          await append(`${prefix}a`, [anEvent(), anEvent(), anEvent()]);
+
+          const page = await store.readAll({ after: start, maxCount: 2, streamPrefixes: [prefix] });
+
+          expect(page).toEqual({ events: [expect.anything(), expect.anything()], checkpoint: page.events[1].position, endOfLog: false });
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        'given a filtered read past events that did not match, then its checkpoint is beyond them and a read from it returns only newer events',
+        async () => {
+          const [prefix, quietPrefix] = [uniquePrefix(), uniquePrefix()];
+          const { position: start } = await append(aStream(), [anEvent()]);
+          const matching = anEvent();
+          await append(`${prefix}a`, [matching]);
+          const skipped = Array.from({ length: 50 }, () => anEvent());
+          await append(`${quietPrefix}a`, skipped);
+
+          const page = await store.readAll({ after: start, maxCount: 10, streamPrefixes: [prefix] });
+
+          expect(ids(page.events)).toEqual([matching.id]);
+          expect(page.endOfLog).toBe(true);
+          const fromCheckpoint = (streamPrefixes?: string[]) =>
+            store.readAll({ after: page.checkpoint, maxCount: 1_000, ...(streamPrefixes ? { streamPrefixes } : {}) });
+          expect(ids((await fromCheckpoint()).events).filter((id) => ids(skipped).includes(id))).toEqual([]);
+
+          const newer = anEvent();
+          await append(`${quietPrefix}a`, [anEvent()]);
+          await append(`${prefix}b`, [newer]);
+          expect(ids((await fromCheckpoint([prefix])).events)).toEqual([newer.id]);
         },
         TIMEOUT_MS,
       );
@@ -346,7 +393,7 @@ export const eventStoreContract = (name: string, factory: () => Promise<Contract
           await append(otherStream, [later[0]]);
           await append(stream, [later[1]]);
 
-          const read = await store.readAll({ after: start, maxCount: 1_000 });
+          const { events: read } = await store.readAll({ after: start, maxCount: 1_000 });
 
           expect(ids(read).filter((id) => ids(later).includes(id))).toEqual(ids(later));
           read.forEach((event) => expect(() => assertValidEvent(event)).not.toThrow());
@@ -377,7 +424,7 @@ export const eventStoreContract = (name: string, factory: () => Promise<Contract
 
           await eventually(() => expect(ids(received)).toEqual(ids([...before, ...live])));
           expect(batches.every((batch) => batch.length >= 1 && batch.length <= 2)).toBe(true);
-          expect(received).toStrictEqual(await store.readAll({ maxCount: 10, streamPrefixes: [prefix] }));
+          expect(received).toStrictEqual((await store.readAll({ maxCount: 10, streamPrefixes: [prefix] })).events);
         },
         TIMEOUT_MS,
       );
@@ -498,6 +545,67 @@ export const eventStoreContract = (name: string, factory: () => Promise<Contract
           expect(finished).toBe(1);
           await sleep(200);
           expect(started).toBe(1);
+        },
+        TIMEOUT_MS,
+      );
+
+      /** Ids of the events an unfiltered read finds after `position`, among `among`. */
+      const idsAfter = async (position: string, among: readonly { id: string }[]) => {
+        const { events } = await store.readAll({ after: position, maxCount: 5_000 });
+        return ids(events).filter((id) => ids(among).includes(id));
+      };
+      const quietEvents = () => Array.from({ length: QUIET_EVENTS }, () => anEvent());
+
+      it(
+        'given only events it does not follow, when they are appended, then onCheckpoint reports a position past them',
+        async () => {
+          const [{ prefix }, quiet] = [prefixed(), prefixed()];
+          const { position: start } = await append(aStream(), [anEvent()]);
+          const checkpoints: string[] = [];
+          const { received } = follow({ after: start, streamPrefixes: [prefix], onCheckpoint: (position) => void checkpoints.push(position) });
+
+          const skipped = quietEvents();
+          await append(quiet.stream('a'), skipped);
+
+          await eventually(async () => {
+            expect(checkpoints.length).toBeGreaterThan(0);
+            expect((await idsAfter(checkpoints[checkpoints.length - 1], skipped)).length).toBeLessThanOrEqual(options.checkpointLag ?? 0);
+          });
+          expect(received).toEqual([]);
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        'given events it follows among others, then every checkpoint is past the events delivered before it and before those delivered after it',
+        async () => {
+          const [{ prefix, stream }, quiet] = [prefixed(), prefixed()];
+          const { position: start } = await append(aStream(), [anEvent()]);
+          const seen: ({ delivered: StoredEvent } | { checkpoint: string })[] = [];
+          follow({
+            after: start,
+            streamPrefixes: [prefix],
+            maxBatchSize: 1,
+            onEvents: async (batch) => void seen.push(...batch.map((delivered) => ({ delivered }))),
+            onCheckpoint: (checkpoint) => void seen.push({ checkpoint }),
+          });
+
+          const followed = [anEvent(), anEvent(), anEvent()];
+          for (const event of followed) {
+            await append(stream('a'), [event]);
+            await append(quiet.stream('a'), quietEvents());
+          }
+
+          await eventually(() => {
+            expect(ids(seen.flatMap((item) => ('delivered' in item ? [item.delivered] : [])))).toEqual(ids(followed));
+            const lastCheckpoint = seen.map((item) => 'checkpoint' in item).lastIndexOf(true);
+            expect(lastCheckpoint).toBeGreaterThan(seen.findIndex((item) => 'delivered' in item));
+          });
+          for (const [index, item] of seen.entries()) {
+            if (!('checkpoint' in item)) continue;
+            const deliveredAfter = seen.slice(index + 1).flatMap((later) => ('delivered' in later ? [later.delivered] : []));
+            expect(await idsAfter(item.checkpoint, followed)).toEqual(ids(deliveredAfter));
+          }
         },
         TIMEOUT_MS,
       );
