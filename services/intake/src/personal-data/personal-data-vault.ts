@@ -24,8 +24,25 @@ interface WrappedKey {
 
 export const PERSONAL_DATA_KEYS = 'intake_personal_data_keys';
 
+/**
+ * Random bytes for keys and IVs, drawn from one CSPRNG buffer refilled 4 KiB at a time: each
+ * `randomBytes` call is a trip into OpenSSL, and a registration needs three (a key, two IVs).
+ * Bytes are handed out once and never reused (what `crypto.randomUUID` does for its ids).
+ */
+const ENTROPY_POOL_SIZE = 4096;
+let entropyPool = Buffer.alloc(0);
+let entropyOffset = 0;
+const freshBytes = (size: number): Buffer => {
+  if (entropyOffset + size > entropyPool.length) {
+    entropyPool = randomBytes(ENTROPY_POOL_SIZE);
+    entropyOffset = 0;
+  }
+  entropyOffset += size;
+  return entropyPool.subarray(entropyOffset - size, entropyOffset);
+};
+
 const seal = (key: Buffer, plaintext: Buffer, aad: string) => {
-  const iv = randomBytes(12);
+  const iv = freshBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(aad));
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -51,13 +68,13 @@ export class PersonalDataVault {
   }
 
   async seal(beneficiaryId: string, value: unknown): Promise<SealedData> {
-    const key = await this.keyFor(beneficiaryId, true);
-    return { alg: 'A256GCM', kid: beneficiaryId, ...seal(key!, Buffer.from(JSON.stringify(value)), beneficiaryId) };
+    const key = await this.sealingKey(beneficiaryId);
+    return { alg: 'A256GCM', kid: beneficiaryId, ...seal(key, Buffer.from(JSON.stringify(value)), beneficiaryId) };
   }
 
   /** The plaintext, or null when the key was destroyed (erased). */
   async open<T>(sealed: SealedData): Promise<T | null> {
-    const key = await this.keyFor(sealed.kid, false);
+    const key = await this.storedKey(sealed.kid);
     if (!key) return null;
     return JSON.parse(open(key, sealed, sealed.kid).toString('utf8')) as T;
   }
@@ -67,17 +84,27 @@ export class PersonalDataVault {
     await this.keys.delete(beneficiaryId);
   }
 
-  private async keyFor(beneficiaryId: string, create: boolean): Promise<Buffer | undefined> {
+  /**
+   * The key to seal with. Data is sealed when a beneficiary is registered, so their key is
+   * almost always new: it is created first (one write that succeeds only if no key exists),
+   * and read only when that write finds one, e.g. on a retried registration or a race.
+   */
+  private async sealingKey(beneficiaryId: string): Promise<Buffer> {
     for (;;) {
-      const stored = await this.keys.get(beneficiaryId);
-      if (stored) return open(this.masterKey, { ...stored.data, ciphertext: stored.data.key }, `key:${beneficiaryId}`);
-      if (!create) return undefined;
-      const key = randomBytes(32);
+      const key = freshBytes(32);
       const wrapped = seal(this.masterKey, key, `key:${beneficiaryId}`);
-      // Two requests may race to create it: the loser reads the winner's key.
       if (await this.keys.write(beneficiaryId, { iv: wrapped.iv, tag: wrapped.tag, key: wrapped.ciphertext }, { expectedVersion: 0 })) {
         return key;
       }
+      // Two requests may race to create it: the loser uses the winner's key.
+      const stored = await this.storedKey(beneficiaryId);
+      if (stored) return stored;
+      // Destroyed between the two calls: a new registration creates a new key.
     }
+  }
+
+  private async storedKey(beneficiaryId: string): Promise<Buffer | undefined> {
+    const stored = await this.keys.get(beneficiaryId);
+    return stored ? open(this.masterKey, { ...stored.data, ciphertext: stored.data.key }, `key:${beneficiaryId}`) : undefined;
   }
 }

@@ -22,3 +22,8 @@ export const aRegistrationBody = (overrides: Partial<RegistrationBody> = {}): Re
   person: { firstName: 'Amina', lastName: 'Benali', phone: '+212600000000' },
   ...overrides,
 });
+
+/** What bench:scale needs to seed a store with registrations exactly as intake writes them, through the event store port. */
+export { BeneficiaryCodec } from '../beneficiary.codec';
+export { PersonalDataVault } from '../personal-data/personal-data-vault';
+export { loadMasterKey } from '../personal-data/master-key';
