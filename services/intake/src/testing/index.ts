@@ -1,10 +1,16 @@
-import type { RegisterBeneficiaryBody } from '../register-beneficiary/register-beneficiary.dto';
-
 /**
  * A valid `POST /beneficiaries` body, for specs and benchmarks that drive intake over HTTP.
  * Override what a test is about; the rest stays valid.
  */
-export type RegistrationBody = RegisterBeneficiaryBody;
+export interface RegistrationBody {
+  cellId: string;
+  category: string;
+  sex: string;
+  birthYear: number;
+  nationality: string;
+  consent: { services: boolean; sharing: boolean; statistics: boolean };
+  person: { firstName: string; lastName: string; phone?: string };
+}
 
 export const aRegistrationBody = (overrides: Partial<RegistrationBody> = {}): RegistrationBody => ({
   cellId: 'oujda',
