@@ -128,6 +128,13 @@ describe('intake API', () => {
         expect.arrayContaining(['sex', 'category', 'birthYear', 'nationality', 'consent.services', 'person.firstName', 'person.nickname', 'favouriteColour']),
       );
       for (const error of response.body.errors) expect(error.message).toEqual(expect.any(String));
+      expect(response.body.errors).toEqual(
+        expect.arrayContaining([
+          { field: 'sex', message: 'is required' },
+          { field: 'category', message: 'must be one of: mre, returnee, rpt' },
+          { field: 'person.nickname', message: 'should not exist' },
+        ]),
+      );
       expect((await allEvents()).length).toBe(before);
     });
 

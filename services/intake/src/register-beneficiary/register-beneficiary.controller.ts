@@ -8,9 +8,9 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { CommandContext, CommandRequest, etagOf } from '@oriental/service-kit';
+import { ApiBodyOf, CommandContext, CommandRequest, etagOf, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
-import { BeneficiaryCreatedDto, RegisterBeneficiaryDto } from './register-beneficiary.dto';
+import { BeneficiaryCreatedDto, RegisterBeneficiaryBody, registerBeneficiaryBody } from './register-beneficiary.dto';
 import { RegisterBeneficiaryHandler } from './register-beneficiary.handler';
 
 @ApiTags('beneficiaries')
@@ -23,12 +23,13 @@ export class RegisterBeneficiaryController {
   @ApiOperation({ summary: 'Registers a beneficiary at a reception cell' })
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Same key and body: same answer, nothing appended again' })
   @ApiHeader({ name: 'X-Actor', required: false, description: 'Who acts (until authentication lands)' })
+  @ApiBodyOf(registerBeneficiaryBody)
   @ApiCreatedResponse({ type: BeneficiaryCreatedDto })
   @ApiBadRequestResponse({ description: 'Invalid or unknown field, unknown cell, missing Idempotency-Key (problem details with field errors)' })
   @ApiConflictResponse({ description: 'IDEMPOTENCY_KEY_REUSED: the key was used with another body' })
   @ApiUnprocessableEntityResponse({ description: 'A business rule refused it (e.g. CONSENT_TO_SERVICES_REQUIRED)' })
   async register(
-    @Body() body: RegisterBeneficiaryDto,
+    @Body(new ZodBodyPipe(registerBeneficiaryBody)) body: RegisterBeneficiaryBody,
     @CommandRequest() context: CommandContext,
     @Res({ passthrough: true }) response: Response,
   ): Promise<BeneficiaryCreatedDto> {

@@ -1,77 +1,41 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BeneficiaryCategories, Sexes } from '@oriental/contracts';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { BeneficiaryCategories, consentSchema, Sexes } from '@oriental/contracts';
+import { z } from 'zod';
 
-export class ConsentDto {
-  @ApiProperty({ description: 'Consent to receive guidance and support from the cell' })
-  @IsBoolean()
-  services!: boolean;
+/**
+ * The body of `POST /beneficiaries`, defined once: the handler's type, the 400s (ZodBodyPipe),
+ * the OpenAPI schema (ApiBodyOf) and the test builder (`aRegistrationBody`) all derive from it.
+ * Strict objects: an unknown field is an error, not silently dropped.
+ */
+export const registerBeneficiaryBody = z.strictObject({
+  cellId: z
+    .string()
+    .regex(/^[a-z0-9-]{1,60}$/, 'must be a cell id such as "oujda"')
+    .meta({ example: 'oujda', description: 'Id of a reception cell from the reference data' }),
+  category: z.enum(BeneficiaryCategories).meta({ description: 'mre: Moroccan residing abroad; returnee; rpt: foreign national' }),
+  sex: z.enum(Sexes),
+  birthYear: z.int().min(1900).max(2100).meta({ example: 1988 }),
+  nationality: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as "MA"')
+    .meta({ example: 'MA', description: 'ISO 3166-1 alpha-2 country code' }),
+  consent: z.strictObject(consentSchema.shape).meta({
+    description: 'services: to receive guidance and support from the cell; sharing: to share the case with partner services; statistics: to be counted, pseudonymously',
+  }),
+  person: z
+    .strictObject({
+      firstName: z.string().min(1).max(100).meta({ example: 'Amina' }),
+      lastName: z.string().min(1).max(100).meta({ example: 'Benali' }),
+      phone: z
+        .string()
+        .regex(/^\+?[0-9][0-9 ]{5,19}$/, 'must be 6 to 20 digits, optionally with a leading +')
+        .optional()
+        .meta({ example: '+212600000000', description: 'International or national format' }),
+    })
+    .meta({ description: 'Personal data: encrypted at rest, never published' }),
+});
 
-  @ApiProperty({ description: 'Consent to share the case with partner services' })
-  @IsBoolean()
-  sharing!: boolean;
-
-  @ApiProperty({ description: 'Consent to be counted, pseudonymously, in statistics' })
-  @IsBoolean()
-  statistics!: boolean;
-}
-
-export class PersonDto {
-  @ApiProperty({ example: 'Amina', maxLength: 100 })
-  @IsString()
-  @Length(1, 100)
-  firstName!: string;
-
-  @ApiProperty({ example: 'Benali', maxLength: 100 })
-  @IsString()
-  @Length(1, 100)
-  lastName!: string;
-
-  @ApiPropertyOptional({ example: '+212600000000', description: 'International or national format' })
-  @IsOptional()
-  @IsString()
-  @Matches(/^\+?[0-9][0-9 ]{5,19}$/, { message: 'phone must be 6 to 20 digits, optionally with a leading +' })
-  phone?: string;
-}
-
-export class RegisterBeneficiaryDto {
-  @ApiProperty({ example: 'oujda', description: 'Id of a reception cell from the reference data' })
-  @IsString()
-  @Matches(/^[a-z0-9-]{1,60}$/, { message: 'cellId must be a cell id such as "oujda"' })
-  cellId!: string;
-
-  @ApiProperty({ enum: BeneficiaryCategories, description: 'mre: Moroccan residing abroad; returnee; rpt: foreign national' })
-  @IsIn(BeneficiaryCategories)
-  category!: (typeof BeneficiaryCategories)[number];
-
-  @ApiProperty({ enum: Sexes })
-  @IsIn(Sexes)
-  sex!: (typeof Sexes)[number];
-
-  @ApiProperty({ example: 1988, minimum: 1900 })
-  @IsInt()
-  @Min(1900)
-  @Max(2100)
-  birthYear!: number;
-
-  @ApiProperty({ example: 'MA', description: 'ISO 3166-1 alpha-2 country code' })
-  @IsString()
-  @Matches(/^[A-Z]{2}$/, { message: 'nationality must be an ISO 3166-1 alpha-2 code such as "MA"' })
-  nationality!: string;
-
-  @ApiProperty({ type: ConsentDto })
-  @IsDefined()
-  @ValidateNested()
-  @Type(() => ConsentDto)
-  consent!: ConsentDto;
-
-  @ApiProperty({ type: PersonDto, description: 'Personal data: encrypted at rest, never published' })
-  @IsDefined()
-  @ValidateNested()
-  @Type(() => PersonDto)
-  person!: PersonDto;
-}
+export type RegisterBeneficiaryBody = z.output<typeof registerBeneficiaryBody>;
 
 export class BeneficiaryCreatedDto {
   @ApiProperty({ format: 'uuid' })

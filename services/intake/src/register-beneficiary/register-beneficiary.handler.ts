@@ -3,7 +3,7 @@ import { beneficiaryDecider, beneficiaryStream } from '@oriental/intake-domain';
 import { ReferenceData } from '@oriental/reference-data';
 import { COMMAND_EXECUTOR, CommandContext, CommandExecutor, keyedId, REFERENCE_DATA, RequestValidationError } from '@oriental/service-kit';
 import { BeneficiaryCodec } from '../beneficiary.codec';
-import { RegisterBeneficiaryDto } from './register-beneficiary.dto';
+import { RegisterBeneficiaryBody } from './register-beneficiary.dto';
 
 @Injectable()
 export class RegisterBeneficiaryHandler {
@@ -13,7 +13,7 @@ export class RegisterBeneficiaryHandler {
     private readonly codec: BeneficiaryCodec,
   ) {}
 
-  async handle(body: RegisterBeneficiaryDto, context: CommandContext): Promise<{ beneficiaryId: string; revision: number; replayed: boolean }> {
+  async handle(body: RegisterBeneficiaryBody, context: CommandContext): Promise<{ beneficiaryId: string; revision: number; replayed: boolean }> {
     if (!this.referenceData.isKnownCell(body.cellId)) {
       throw new RequestValidationError([{ field: 'cellId', message: `unknown cell "${body.cellId}"` }]);
     }

@@ -1,16 +1,10 @@
+import type { RegisterBeneficiaryBody } from '../register-beneficiary/register-beneficiary.dto';
+
 /**
  * A valid `POST /beneficiaries` body, for specs and benchmarks that drive intake over HTTP.
  * Override what a test is about; the rest stays valid.
  */
-export interface RegistrationBody {
-  cellId: string;
-  category: string;
-  sex: string;
-  birthYear: number;
-  nationality: string;
-  consent: { services: boolean; sharing: boolean; statistics: boolean };
-  person: { firstName: string; lastName: string; phone?: string };
-}
+export type RegistrationBody = RegisterBeneficiaryBody;
 
 export const aRegistrationBody = (overrides: Partial<RegistrationBody> = {}): RegistrationBody => ({
   cellId: 'oujda',
