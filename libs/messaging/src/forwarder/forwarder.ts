@@ -22,8 +22,14 @@ export interface ForwarderOptions {
   streamPrefixes: readonly string[];
   /** The message to publish for an event, or null to publish nothing (internal events). */
   toMessage: (event: StoredEvent) => BusMessage | null;
-  /** Largest batch read from the log and published at once (default 100). */
+  /** Largest batch read from the log and published at once, in one `bus.publish` (default 500). */
   maxBatchSize?: number;
+  /**
+   * Least time between two saves of a position the log reports passing without events of these
+   * categories (default 5 s); the last one is also saved on stop. A restart after a crash
+   * therefore scans again at most this much of the quiet log.
+   */
+  checkpointIntervalMs?: number;
   logger?: ForwarderLogger;
   /** First delay before retrying after a failure (default 1 s); doubles up to `maxRetryDelayMs`. */
   retryDelayMs?: number;
@@ -34,7 +40,7 @@ export interface ForwarderOptions {
 export interface ForwarderStatus {
   name: string;
   running: boolean;
-  /** The stored checkpoint: every event up to here was acknowledged by the bus. */
+  /** The stored checkpoint: every event of its categories up to here was acknowledged by the bus. */
   lastPosition?: LogPosition;
   /** Messages acknowledged since this process started (redeliveries included). */
   published: number;
@@ -47,8 +53,11 @@ export interface ForwarderStatus {
  * Publishes a context's events from the event store's global log to the bus, so that command
  * handlers only append (no dual write: a crash between append and publish loses nothing).
  *
- * For each batch: map the events to messages, publish them, wait for the bus to acknowledge,
- * and only then store the checkpoint (the last event's position). When publishing fails, the
+ * For each batch: map the events to messages, publish them in one call, wait for the bus to
+ * acknowledge, and only then store the checkpoint (the last event's position). When the log
+ * moves past events of other categories, it stores that position too, at most every
+ * `checkpointIntervalMs` and on stop, so that a restart after a quiet spell does not scan the
+ * spell again. When publishing fails, the
  * checkpoint stays where it was; the forwarder drops the subscription and, after a backoff,
  * follows the log again from the stored checkpoint. Nothing is lost or skipped; a batch may be
  * published twice (at-least-once), which consumers absorb by de-duplicating on event id.
@@ -65,9 +74,15 @@ export class Forwarder {
   private stopping?: Promise<void>;
   private inFlight?: Promise<void>;
   private retryTimer?: NodeJS.Timeout;
-  /** Last position the bus acknowledged, and last position stored as the checkpoint. */
-  private acknowledged?: LogPosition;
+  /**
+   * How far the forwarder got: the last batch the bus acknowledged or, if later, the last
+   * position the log passed without events to forward. Updated in log order (the subscription
+   * hands both over one at a time), so it never goes back behind an acknowledged batch.
+   */
+  private reached?: LogPosition;
+  /** Last position stored as the checkpoint, and when (ms since the epoch). */
   private saved?: LogPosition;
+  private savedAt = 0;
   private published = 0;
   private consecutiveFailures = 0;
   private lastError?: string;
@@ -107,11 +122,10 @@ export class Forwarder {
     await subscription?.stop();
     await this.stopping;
     await this.inFlight?.catch(() => undefined);
-    if (this.acknowledged !== undefined && this.acknowledged !== this.saved) {
-      // The bus acknowledged a batch whose checkpoint failed to save: one more try spares a
-      // redelivery after the restart.
-      await this.options.checkpoints.save(this.name, this.acknowledged);
-      this.saved = this.acknowledged;
+    if (this.reached !== undefined && this.reached !== this.saved) {
+      // A quiet position not saved yet, or a batch the bus acknowledged whose checkpoint failed
+      // to save: one more try spares a rescan or a redelivery after the restart.
+      await this.save(this.reached);
     }
   }
 
@@ -130,13 +144,15 @@ export class Forwarder {
     await this.stopping;
     this.stopping = undefined;
     const after = await this.options.checkpoints.load(this.name);
-    this.saved = this.acknowledged = after;
+    this.saved = this.reached = after;
+    this.savedAt = Date.now();
     if (!this.running) return;
     this.subscription = this.options.store.subscribeToAll({
       ...(after !== undefined ? { after } : {}),
       streamPrefixes: this.options.streamPrefixes,
-      maxBatchSize: this.options.maxBatchSize ?? 100,
+      maxBatchSize: this.options.maxBatchSize ?? 500,
       onEvents: (events) => (this.inFlight = this.forward(events)),
+      onCheckpoint: (position) => (this.inFlight = this.passed(position)),
       onError: (error) => this.failed(error),
     });
   }
@@ -159,13 +175,36 @@ export class Forwarder {
       for (const { span } of outgoing) span.end();
     }
     const last = events[events.length - 1].position;
-    this.acknowledged = last;
+    this.reached = last;
     this.published += outgoing.length;
-    await this.options.checkpoints.save(this.name, last);
-    this.saved = last;
+    await this.save(last);
     if (this.consecutiveFailures > 0) this.logger.log(`forwarder ${this.name} recovered after ${this.consecutiveFailures} failure(s)`);
     this.consecutiveFailures = 0;
     this.lastError = undefined;
+  }
+
+  /**
+   * The log went past events of other categories up to `position`. Saved when the last save is
+   * old enough, else kept for the next one or for stop(): a write per poll would make a quiet
+   * forwarder cost what the busy categories append.
+   */
+  private async passed(position: LogPosition): Promise<void> {
+    this.reached = position;
+    if (Date.now() - this.savedAt < (this.options.checkpointIntervalMs ?? 5_000)) return;
+    try {
+      await this.save(position);
+    } catch (error) {
+      // Nothing was published past the stored checkpoint, so nothing is lost: a restart scans a
+      // little more. Not worth dropping the subscription; the next batch's save will tell.
+      this.savedAt = Date.now();
+      this.logger.warn(`forwarder ${this.name} could not store the position it passed (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+
+  private async save(position: LogPosition): Promise<void> {
+    await this.options.checkpoints.save(this.name, position);
+    this.saved = position;
+    this.savedAt = Date.now();
   }
 
   /** Starts the message's PRODUCER span and puts its context, and the event's identity, in the headers. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LogPosition } from '@oriental/contracts';
-import type { CheckpointStore, EventStore } from '@oriental/event-store';
+import type { CheckpointStore, EventStore, SubscribeToAllOptions } from '@oriental/event-store';
 import { eventually } from '@oriental/testing';
 import { BusMessage, EventBus } from '../event-bus.port';
 import { Forwarder, ForwarderOptions } from '../forwarder/forwarder';
@@ -30,6 +30,26 @@ class GatedBus extends RecordingBus {
     this.gates.shift()?.();
   }
 }
+
+/**
+ * The store, seen through a window: where each subscription started, and every position it
+ * reported passing without events of the followed categories.
+ */
+const watching = (store: EventStore) => {
+  const seen = { startedAfter: [] as (LogPosition | undefined)[], passed: [] as LogPosition[] };
+  const subscribeToAll = (options: SubscribeToAllOptions) => {
+    seen.startedAfter.push(options.after);
+    return store.subscribeToAll({
+      ...options,
+      onCheckpoint: async (position) => {
+        seen.passed.push(position);
+        await options.onCheckpoint?.(position);
+      },
+    });
+  };
+  const watched: EventStore = Object.create(store, { subscribeToAll: { value: subscribeToAll } });
+  return { watched, seen };
+};
 
 /**
  * How a forwarder must behave over any event store: run over a fake log (unit) and the real
@@ -66,9 +86,16 @@ export const forwarderSuite = (storeName: string, setup: () => Promise<LogUnderT
     const ids = (messages: BusMessage[]) => messages.map((message) => message.headers[MessageHeaders.eventId]);
     const checkpoint = () => log.checkpoints.load('test-forwarder');
     const lastPosition = async (): Promise<LogPosition> => {
-      const all = await log.store.readAll({ maxCount: 10_000 });
-      return all[all.length - 1].position;
+      const { events } = await log.store.readAll({ maxCount: 10_000 });
+      return events[events.length - 1].position;
     };
+    /** Appends `count` events to a stream of a category the forwarder does not follow. */
+    const appendElsewhere = (count: number) =>
+      log.store.appendToStream(
+        `other-${randomUUID()}`,
+        Array.from({ length: count }, () => anEvent()),
+        { expectedRevision: 'any' },
+      );
 
     beforeEach(async () => {
       log = await setup();
@@ -198,6 +225,55 @@ export const forwarderSuite = (storeName: string, setup: () => Promise<LogUnderT
 
       await eventually(() => expect(ids(bus.messages)).toEqual(events));
       expect(started.status().consecutiveFailures).toBe(0);
+    });
+
+    it('publishes a backlog in whole batches: one publish for up to maxBatchSize events', async () => {
+      const broker = new RecordingBus();
+      const bus = new FlakyBus(broker, 0);
+      const events = await append(300);
+
+      await forwarder(bus).start();
+
+      await eventually(() => expect(ids(broker.messages)).toEqual(events));
+      expect(bus.attempts.map((batch) => batch.length)).toEqual([300]);
+    });
+
+    it('after a quiet spell of other categories, stores the position it passed, and a restart starts there', async () => {
+      const bus = new RecordingBus();
+      const forwarded = await append(2);
+      const first = forwarder(bus, { checkpointIntervalMs: 0 });
+      await first.start();
+      await eventually(() => expect(ids(bus.messages)).toEqual(forwarded));
+
+      await appendElsewhere(30);
+      const quietEnd = await lastPosition();
+      await eventually(async () => expect(await checkpoint()).toBe(quietEnd));
+      await first.stop();
+
+      const later = await append(1);
+      const { watched, seen } = watching(log.store);
+      await forwarder(bus, { store: watched }).start();
+
+      await eventually(() => expect(ids(bus.messages)).toEqual([...forwarded, ...later]));
+      expect(seen.startedAfter).toEqual([quietEnd]);
+    });
+
+    it('stores a passed position at most every checkpointIntervalMs, and the last one on stop', async () => {
+      const bus = new RecordingBus();
+      const { watched, seen } = watching(log.store);
+      await append(1);
+      const started = forwarder(bus, { store: watched, checkpointIntervalMs: 60_000 });
+      await started.start();
+      const forwardedAt = await lastPosition();
+      await eventually(async () => expect(await checkpoint()).toBe(forwardedAt));
+
+      await appendElsewhere(10);
+      const quietEnd = await lastPosition();
+      await eventually(() => expect(seen.passed[seen.passed.length - 1]).toBe(quietEnd));
+      expect(await checkpoint()).toBe(forwardedAt);
+
+      await started.stop();
+      expect(await checkpoint()).toBe(quietEnd);
     });
 
     it('puts the event identity and the trace context of the appending request in the headers', async () => {

@@ -6,6 +6,7 @@ import type {
   EventStore,
   ExpectedRevision,
   ReadAllOptions,
+  ReadAllPage,
   SubscribeToAllOptions,
   Subscription,
 } from '@oriental/event-store';
@@ -39,14 +40,19 @@ export class InMemoryEventLog implements EventStore, CheckpointStore {
     return this.events.filter((event) => event.metadata.beneficiaryId === beneficiaryId);
   }
 
-  async readAll({ after, maxCount, streamPrefixes = [] }: ReadAllOptions): Promise<StoredEvent[]> {
-    return this.events
-      .slice(after === undefined ? 0 : Number(after))
-      .filter((event) => streamPrefixes.length === 0 || streamPrefixes.some((prefix) => event.stream.startsWith(prefix)))
-      .slice(0, maxCount);
+  /** Reads to the end of the log, or until the page is full: the checkpoint is how far it looked. */
+  async readAll({ after, maxCount, streamPrefixes = [] }: ReadAllOptions): Promise<ReadAllPage> {
+    const events: StoredEvent[] = [];
+    let looked = after === undefined ? 0 : Number(after);
+    while (looked < this.events.length && events.length < maxCount) {
+      const event = this.events[looked++];
+      if (streamPrefixes.length === 0 || streamPrefixes.some((prefix) => event.stream.startsWith(prefix))) events.push(event);
+    }
+    const endOfLog = looked === this.events.length && events.length < maxCount;
+    return { events, ...(looked > 0 ? { checkpoint: String(looked) } : {}), endOfLog };
   }
 
-  subscribeToAll({ after, streamPrefixes, maxBatchSize = 100, onEvents, onError }: SubscribeToAllOptions): Subscription {
+  subscribeToAll({ after, streamPrefixes, maxBatchSize = 100, onEvents, onCheckpoint, onError }: SubscribeToAllOptions): Subscription {
     let stopped = false;
     let wake = () => undefined as void;
     const run = async () => {
@@ -54,8 +60,15 @@ export class InMemoryEventLog implements EventStore, CheckpointStore {
       await Promise.resolve();
       while (!stopped) {
         try {
-          const batch = await this.readAll({ after: position, maxCount: maxBatchSize, ...(streamPrefixes ? { streamPrefixes } : {}) });
-          if (batch.length === 0) {
+          const page = await this.readAll({ after: position, maxCount: maxBatchSize, ...(streamPrefixes ? { streamPrefixes } : {}) });
+          if (page.events.length > 0) {
+            await onEvents(page.events);
+            position = page.events[page.events.length - 1].position;
+          }
+          if (page.checkpoint !== undefined && page.checkpoint !== position && !stopped) {
+            await onCheckpoint?.(page.checkpoint);
+            position = page.checkpoint;
+          } else if (page.events.length === 0 && !stopped) {
             await new Promise<void>((resolve) => {
               wake = () => {
                 this.waiting.delete(wake);
@@ -63,10 +76,7 @@ export class InMemoryEventLog implements EventStore, CheckpointStore {
               };
               this.waiting.add(wake);
             });
-            continue;
           }
-          await onEvents(batch);
-          position = batch[batch.length - 1].position;
         } catch (error) {
           stopped = true;
           onError?.(error);
