@@ -7,24 +7,25 @@
  *   b. intake alone: startService(intakeService) on a fresh DATA_DIR, memory bus, embedded read store;
  *   c. the whole embedded network (`npm start`), POST /beneficiaries on its intake.
  * Each target gets a warm-up, then BENCH_SECONDS (default 10) of BENCH_CONNECTIONS (default 10)
- * autocannon connections, every request with a fresh Idempotency-Key (a new registration).
+ * clients, every request a new registration (fresh Idempotency-Key and body), driven by the same
+ * load as bench:scale (bench/lib/post-load: autocannon in a worker thread, so the servers keep
+ * the main thread to themselves).
  *
- * The load comes from a worker thread, so the servers keep the main thread to themselves, as
- * they would with autocannon in another process; a CPU profile of this process
- * (`node --cpu-prof …`) therefore shows the servers' main thread in its own file.
+ * `--profile <dir>` writes `<dir>/<target>.cpuprofile`: the main thread's CPU profile over the
+ * measured seconds only (not boot, not warm-up), to open in Chrome DevTools or summarise.
  *
  * Logging is what a user gets: LOG_LEVEL from the environment (default info). Run it once as is
  * and once with LOG_LEVEL=error to see what logging costs.
  */
-import autocannon from 'autocannon';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { aRegistrationBody } from '@oriental/intake/testing';
 import { intakeService } from '@oriental/intake';
 import { startNetwork } from '@oriental/network';
 import { loadConfig, openInfrastructure, startService } from '@oriental/service-kit';
 import { startBareNestApp } from './lib/bare-nest-app';
+import { LoadResult, postRegistrations } from './lib/post-load';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -32,10 +33,15 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const TARGETS = ['bare', 'intake', 'network'] as const;
 type Target = (typeof TARGETS)[number];
 
+const option = (name: string): string | undefined => {
+  const index = process.argv.indexOf(name);
+  return index < 0 ? undefined : (process.argv[index + 1] ?? '');
+};
+
 const only = (): Target[] => {
-  const index = process.argv.indexOf('--only');
-  if (index < 0) return [...TARGETS];
-  const chosen = (process.argv[index + 1] ?? '').split(',');
+  const value = option('--only');
+  if (value === undefined) return [...TARGETS];
+  const chosen = value.split(',');
   const unknown = chosen.filter((name) => !TARGETS.includes(name as Target));
   if (unknown.length > 0) throw new Error(`--only takes ${TARGETS.join(',')}; got ${unknown.join(',')}`);
   return chosen as Target[];
@@ -70,34 +76,30 @@ const start = async (target: Target, dataDir: string): Promise<{ url: string; st
   }
 };
 
-/**
- * 10 connections posting registrations for `seconds`. `[<id>]` is replaced by autocannon with a
- * unique id per request, so every request is a new Idempotency-Key: a new beneficiary. (A
- * setupRequest function cannot cross into the worker thread; the id replacement can.)
- */
-const load = async (url: string, seconds: number): Promise<autocannon.Result> => {
-  const result = await autocannon({
-    url: `${url}/beneficiaries`,
-    connections: CONNECTIONS,
-    duration: seconds,
-    workers: 1,
-    idReplacement: true,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': 'bench-[<id>]' },
-    body: JSON.stringify(aRegistrationBody()),
-  });
-  const failed = result.errors + result.timeouts + result.non2xx;
-  if (failed > 0) throw new Error(`${url}: ${failed} of ${result.requests.total} requests failed (${JSON.stringify(result.statusCodeStats)})`);
-  return result;
+/** Runs `work` under the V8 profiler of this thread when `--profile <dir>` is given. */
+const profiled = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+  const dir = option('--profile');
+  if (!dir) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
 };
 
 const measure = (target: Target) =>
   withDataDir(async (dataDir) => {
     const running = await start(target, dataDir);
     try {
-      if (WARMUP_SECONDS > 0) await load(running.url, WARMUP_SECONDS);
-      const result = await load(running.url, SECONDS);
-      return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total };
+      if (WARMUP_SECONDS > 0) await postRegistrations(running.url, { seconds: WARMUP_SECONDS, connections: CONNECTIONS });
+      return await profiled(target, () => postRegistrations(running.url, { seconds: SECONDS, connections: CONNECTIONS }));
     } finally {
       await running.stop();
     }
@@ -107,11 +109,11 @@ const main = async () => {
   const targets = only();
   const level = process.env.LOG_LEVEL || 'info (default)';
   process.stderr.write(`registration bench: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s per target, LOG_LEVEL ${level}\n`);
-  const results: Partial<Record<Target, { rps: number; p50: number; p99: number; total: number }>> = {};
+  const results: Partial<Record<Target, LoadResult>> = {};
   for (const target of targets) {
     results[target] = await measure(target);
     const r = results[target]!;
-    process.stderr.write(`  ${target.padEnd(8)} ${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms   (${r.total} requests)\n`);
+    process.stderr.write(`  ${target.padEnd(8)} ${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms   (${r.requests} requests)\n`);
   }
   const bare = results.bare?.rps;
   if (bare) {
