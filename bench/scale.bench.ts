@@ -100,10 +100,7 @@ const stop = async (network: BenchNetwork) => {
   await network.stop();
 };
 
-const load = async (url: string): Promise<LoadResult> => {
-  await postRegistrations(url, { seconds: WARMUP_SECONDS, connections: CONNECTIONS });
-  return postRegistrations(url, { seconds: options.seconds, connections: CONNECTIONS });
-};
+const load = (url: string): Promise<LoadResult> => postRegistrations(url, { warmUpSeconds: WARMUP_SECONDS, seconds: options.seconds, connections: CONNECTIONS });
 
 const cpuPercentOver = async (seconds: number, label: string): Promise<number> => {
   const bar = progressBar(label, seconds, 's');

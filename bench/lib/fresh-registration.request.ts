@@ -1,8 +1,4 @@
-/**
- * autocannon `setupRequest` module: every request is a new registration, with a fresh
- * Idempotency-Key and its own body. Loaded by path inside autocannon's worker thread (which
- * inherits `-r ./tools/register.js`), hence `export =`: autocannon requires the function itself.
- */
+/** autocannon `setupRequest`: every request is a new registration, with a fresh Idempotency-Key and its own body. */
 import { randomUUID } from 'node:crypto';
 import { BeneficiaryCategories, Sexes } from '@oriental/contracts';
 import { aRegistrationBody } from '@oriental/intake/testing';
@@ -26,4 +22,4 @@ const freshRegistration = (request: { headers?: Record<string, string>; body?: s
   return request;
 };
 
-export = freshRegistration;
+export default freshRegistration;

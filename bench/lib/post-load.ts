@@ -1,31 +1,35 @@
-import autocannon from 'autocannon';
+import { fork } from 'node:child_process';
 import { join } from 'node:path';
 
 export interface LoadResult {
-  /** Mean 2xx requests per second over the run. */
+  /** 2xx answers per second over the measured run. */
   rps: number;
   requests: number;
   p50: number;
   p99: number;
 }
 
+export interface LoadOptions {
+  /** Unmeasured run first, same load (JIT, connection pools and caches warm up); none unless told. */
+  warmUpSeconds?: number;
+  seconds: number;
+  connections: number;
+}
+
 /**
- * `connections` clients posting registrations to `${url}/beneficiaries` for `seconds`, every
- * request a new registration (fresh Idempotency-Key and body). autocannon runs in a worker
- * thread: the servers in this process keep the main thread, as they would with autocannon in
- * another process. Any non-2xx answer or error fails the run: a figure over failures means nothing.
+ * `connections` clients posting registrations to `${url}/beneficiaries` (every request a new
+ * registration: fresh Idempotency-Key and body), from a child process: the load generator's CPU
+ * and memory are not the server's, as they would not be with autocannon run from a shell. Any
+ * non-2xx answer or error fails the run: a figure over failures means nothing.
  */
-export const postRegistrations = async (url: string, { seconds, connections }: { seconds: number; connections: number }): Promise<LoadResult> => {
-  const result = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    workers: 1,
-    requests: [{ method: 'POST', path: '/beneficiaries', setupRequest: join(__dirname, 'fresh-registration.request.ts') as never }],
+export const postRegistrations = (url: string, options: LoadOptions): Promise<LoadResult> =>
+  new Promise((resolve, reject) => {
+    const child = fork(join(__dirname, 'post-load.child.ts'), [url, JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let answer: { result?: LoadResult; error?: string } = {};
+    child.on('message', (message: typeof answer) => (answer = message));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (answer.result) resolve(answer.result);
+      else reject(new Error(answer.error ?? `the load generator exited (${code ?? signal}) without a result`));
+    });
   });
-  const failed = result.errors + result.timeouts + result.non2xx;
-  if (failed > 0) {
-    throw new Error(`POST ${url}/beneficiaries: ${failed} of ${result.requests.total} requests failed (${JSON.stringify(result.statusCodeStats)})`);
-  }
-  return { rps: result['2xx'] / result.duration, requests: result['2xx'], p50: result.latency.p50, p99: result.latency.p99 };
-};
