@@ -19,7 +19,7 @@ import { Progress, progressBar } from './progress';
 
 /** The actor of seeded registrations; with the ordinal it gives each one its key, hence its id. */
 const SEED_ACTOR = 'bench-seed';
-const CONCURRENCY = Number(process.env.SEED_CONCURRENCY ?? 64);
+const CONCURRENCY = 64;
 /** Written last: a directory holding it with the same count is reused as is. */
 const MARKER = 'bench-seed.json';
 
