@@ -8,8 +8,7 @@
  *   c. the whole embedded network (`npm start`), POST /beneficiaries on its intake.
  * Each target gets a warm-up, then BENCH_SECONDS (default 10) of BENCH_CONNECTIONS (default 10)
  * clients, every request a new registration (fresh Idempotency-Key and body), driven by the same
- * load as bench:scale (bench/lib/post-load: autocannon in a worker thread, so the servers keep
- * the main thread to themselves).
+ * load generator as bench:scale (bench/lib/post-load: autocannon outside the servers' thread).
  *
  * `--profile <dir>` writes `<dir>/<target>.cpuprofile`: the main thread's CPU profile over the
  * measured seconds only (not boot, not warm-up), to open in Chrome DevTools or summarise.
