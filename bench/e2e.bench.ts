@@ -13,6 +13,8 @@
  *   the report is polled every 20 ms, and the lag p50/p99 is printed (goal p99 ≤ 200 ms), with
  *   the achieved rate and the POST latency p50/p99.
  * - `--rate` without `--distributed` runs that same steady-rate measurement on the embedded network.
+ * - `--profile DIR` (distributed): each service writes a CPU profile (`node --cpu-prof`) to DIR when it stops.
+ * - `--keep` keeps the temporary data directory (with the services' logs).
  *
  * Kafka and MongoDB addresses come from KAFKA_BROKERS / MONGODB_URI (default 127.0.0.1:9092 and
  * mongodb://127.0.0.1:27017); start them with `npm run infra:up` (see infra/local/README.md).
@@ -21,7 +23,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import mongoose from 'mongoose';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { aRegistrationBody } from '@oriental/intake/testing';
 import { BenchNetwork, reportTotal, startBenchNetwork } from './lib/embedded-network';
@@ -35,6 +37,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string' },
     seconds: { type: 'string', default: '30' },
     keep: { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
 
@@ -164,9 +167,11 @@ const distributed = async (rate: number, seconds: number) => {
     INTAKE_PORT: String(intakePort),
     REPORTING_PORT: String(reportingPort),
   };
+  // A CPU profile of each service, written when it exits (the services exit on SIGTERM).
+  const nodeOptions = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile)}`] : [];
   const services: ServiceProcess[] = [
-    spawnService('intake', intakePort, env, join(dataDir, 'intake.log')),
-    spawnService('reporting', reportingPort, env, join(dataDir, 'reporting.log')),
+    spawnService('intake', intakePort, env, join(dataDir, 'intake.log'), nodeOptions),
+    spawnService('reporting', reportingPort, env, join(dataDir, 'reporting.log'), nodeOptions),
   ];
   cleanups.push(() => dropRunData(run, ['intake', 'reporting'], topicPrefix));
   cleanups.push(() => stopServices(services));
@@ -176,6 +181,7 @@ const distributed = async (rate: number, seconds: number) => {
   process.stderr.write(`intake and reporting healthy after ${((performance.now() - booted) / 1000).toFixed(1)} s (logs in ${dataDir}); warming up\n`);
   await warmUp(intake, reporting, WARM_UP_REGISTRATIONS);
   printLag('distributed: intake + reporting processes, Kafka, MongoDB-compatible server', rate, seconds, await measureLag(intake, reporting, { rate, seconds }));
+  if (args.profile) process.stderr.write(`CPU profiles of intake and reporting go to ${resolve(args.profile)} when they stop\n`);
 };
 
 const embeddedAtRate = async (rate: number, seconds: number) => {

@@ -39,12 +39,12 @@ export const reachable = (host: string, port: number, timeoutMs = 2000): Promise
   });
 
 /**
- * Spawns `node -r ./tools/register.js services/<name>/src/main.ts` with `env` on top of this
- * process's environment; its output goes to `log`.
+ * Spawns `node [nodeOptions] -r ./tools/register.js services/<name>/src/main.ts` with `env` on top
+ * of this process's environment; its output goes to `log`.
  */
-export const spawnService = (name: string, port: number, env: Record<string, string>, log: string): ServiceProcess => {
+export const spawnService = (name: string, port: number, env: Record<string, string>, log: string, nodeOptions: readonly string[] = []): ServiceProcess => {
   const output = createWriteStream(log);
-  const child = spawn(process.execPath, ['-r', './tools/register.js', `services/${name}/src/main.ts`], {
+  const child = spawn(process.execPath, [...nodeOptions, '-r', './tools/register.js', `services/${name}/src/main.ts`], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
