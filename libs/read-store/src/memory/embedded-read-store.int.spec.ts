@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { createReadStore } from '../create-read-store';
 import { applyToDocument, ProjectionCheckpoints } from '../projection';
 import { readStoreContract } from '../testing';
@@ -13,7 +14,7 @@ const temporaryDirectory = (): { directory: string; remove: () => void } => {
 
 readStoreContract('embedded, in memory', async () => {
   const store = EmbeddedReadStore.open();
-  return { store, cleanup: () => store.close() };
+  return { store, cleanup: () => store.close(), batches: 'all-or-nothing' };
 });
 
 readStoreContract('embedded, written through to a SQLite file', async () => {
@@ -25,6 +26,7 @@ readStoreContract('embedded, written through to a SQLite file', async () => {
       await store.close();
       remove();
     },
+    batches: 'all-or-nothing',
   };
 });
 
@@ -114,6 +116,27 @@ describe('embedded read store, on restart', () => {
     expect(await after.health()).toMatchObject({ status: 'up', kind: 'memory', details: { file } });
     expect(await after.collection('cases').get('case-1')).toMatchObject({ version: 1, data: { status: 'open' } });
     await after.close();
+  });
+
+  it('given collections opened with indexes, then the file holds one partial index per field, over that collection only', async () => {
+    const store = open();
+    store.collection('cases', { indexes: ['status', 'cellId'] });
+    store.collection('referrals', { indexes: ['status'] });
+    await store.close();
+    // Reopened with the same declarations, as a restarted service does: nothing to build again.
+    const reopened = open();
+    reopened.collection('cases', { indexes: ['status', 'cellId'] });
+    await reopened.close();
+
+    const db = new Database(file, { readonly: true });
+    const indexes = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND name LIKE 'docs:%' ORDER BY name").all() as {
+      name: string;
+      sql: string;
+    }[];
+    db.close();
+
+    expect(indexes.map((index) => index.name)).toEqual(['docs:cases:cellId', 'docs:cases:status', 'docs:referrals:status']);
+    expect(indexes[1]!.sql).toContain("WHERE collection = 'cases'");
   });
 
   it('given a closed store, when used, then it says it is closed', async () => {

@@ -26,7 +26,13 @@ const toVersioned = <T>(row: DocumentRow): VersionedDocument<T> => ({
 });
 
 /** Checks one write as `DocumentCollection.write` does, and makes its JSON. */
-const toRowWrite = (collection: string, id: string, data: object, expectedVersion: number, checkpoint?: Record<string, number>): RowWrite => {
+const toRowWrite = (
+  collection: string,
+  id: string,
+  data: object,
+  expectedVersion: number,
+  checkpoint: Record<string, number> | undefined,
+): RowWrite => {
   assertDocumentId(id);
   assertExpectedVersion(expectedVersion);
   return {

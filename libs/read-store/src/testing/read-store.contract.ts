@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { applyToDocument, ProjectionCheckpoints, rebuildProjection } from '../projection';
 import { InvalidQueryError } from '../read-store.errors';
-import type { DocumentCollection, Filter, ReadStore } from '../read-store.port';
+import type { CollectionOptions, DocumentCollection, DocumentWrite, Filter, ReadStore, VersionedDocument } from '../read-store.port';
 
 export interface ReadStoreUnderTest {
   store: ReadStore;
   /** Removes what the suite wrote (on a shared server) and closes the store. */
   cleanup(): Promise<void>;
+  /**
+   * What a writeBatch that answers false leaves behind, as the port documents it:
+   * 'all-or-nothing' (embedded: nothing written), or 'first-then-rest' (MongoDB: the first
+   * write alone, then the others, each applied or not on its own).
+   */
+  batches: 'all-or-nothing' | 'first-then-rest';
 }
 
 /** A read model the suite writes: a case a reception cell follows. */
@@ -32,6 +38,27 @@ const countEvent =
 
 const idsOf = (documents: { id: string }[]): string[] => documents.map((document) => document.id);
 
+const byId = <T>(documents: VersionedDocument<T>[]): VersionedDocument<T>[] => [...documents].sort((a, b) => a.id.localeCompare(b.id));
+
+/** A field name a JSON path or a SQL text would have to quote: spaces, quotes, a backslash, brackets. */
+const ODD_FIELD = `it's "odd" \\ [0]`;
+
+/**
+ * One value per type a filter may name, and values that a loose comparison would confuse
+ * with them: true and 1, false and 0, "1" and 1, "true" and true, null and missing.
+ */
+const typedSeed: Record<string, Record<string, unknown>> = {
+  't-true': { flag: true },
+  't-one': { flag: 1 },
+  't-one-text': { flag: '1' },
+  't-true-text': { flag: 'true' },
+  't-false': { flag: false },
+  't-zero': { flag: 0 },
+  't-null': { flag: null },
+  't-missing': {},
+  't-odd': { flag: 2.5, [ODD_FIELD]: 'yes' },
+};
+
 /**
  * The behaviour every ReadStore adapter must have, as one jest suite: call it from each
  * adapter's spec with a factory that opens a store. Collection and projection names are
@@ -44,8 +71,8 @@ export const readStoreContract = (name: string, factory: () => Promise<ReadStore
     let store: ReadStore;
     let collections = 0;
     /** A collection no other test touches. */
-    const freshCollection = <T extends object>(label = 'docs'): DocumentCollection<T> =>
-      store.collection<T>(`${run}_${label}_${++collections}`);
+    const freshCollection = <T extends object>(label = 'docs', options?: CollectionOptions<T>): DocumentCollection<T> =>
+      store.collection<T>(`${run}_${label}_${++collections}`, options);
 
     beforeAll(async () => {
       underTest = await factory();
@@ -170,9 +197,12 @@ export const readStoreContract = (name: string, factory: () => Promise<ReadStore
       });
     });
 
-    describe('queries', () => {
+    describe.each<[string, CollectionOptions<CaseSummary>]>([
+      ['without indexes', {}],
+      ['with the filtered fields indexed', { indexes: ['status', 'cellId', 'priority', 'urgent'] }],
+    ])('queries, %s', (_, options) => {
       const givenCases = async (): Promise<DocumentCollection<CaseSummary>> => {
-        const cases = freshCollection<CaseSummary>();
+        const cases = freshCollection<CaseSummary>('cases', options);
         const seed: Record<string, CaseSummary> = {
           'case-a': { status: 'open', cellId: 'oujda', priority: 1, urgent: true },
           'case-b': { status: 'closed', cellId: 'oujda', priority: 2, urgent: false },
@@ -259,9 +289,228 @@ export const readStoreContract = (name: string, factory: () => Promise<ReadStore
         await expect(query(cases)).rejects.toBeInstanceOf(InvalidQueryError);
       });
 
+      it.each<[string, Filter, string[]]>([
+        ['true, not 1 nor "true"', { flag: true }, ['t-true']],
+        ['1, not true nor "1"', { flag: 1 }, ['t-one']],
+        ['"1", not 1', { flag: '1' }, ['t-one-text']],
+        ['"true", not true', { flag: 'true' }, ['t-true-text']],
+        ['false, not 0', { flag: false }, ['t-false']],
+        ['0, not false', { flag: 0 }, ['t-zero']],
+        ['null, which matches a missing field too', { flag: null }, ['t-missing', 't-null']],
+        ['a fraction', { flag: 2.5 }, ['t-odd']],
+        ['a field name with spaces, quotes, a backslash and brackets', { [ODD_FIELD]: 'yes' }, ['t-odd']],
+      ])('given values of every type, when filtering on %s, then only that value matches', async (_, filter, expected) => {
+        const typed = freshCollection<Record<string, unknown>>('typed', options.indexes ? { indexes: ['flag', ODD_FIELD] } : {});
+        for (const [id, data] of Object.entries(typedSeed)) await typed.write(id, data, { expectedVersion: 0 });
+
+        expect(idsOf(await typed.find(filter))).toEqual(expected);
+        expect(await typed.count(filter)).toBe(expected.length);
+      });
+
+      it('given values of every type, when counting by the field, then each value has its bucket, named by its text', async () => {
+        const typed = freshCollection<Record<string, unknown>>('typed', options.indexes ? { indexes: ['flag', ODD_FIELD] } : {});
+        for (const [id, data] of Object.entries(typedSeed)) await typed.write(id, data, { expectedVersion: 0 });
+
+        // bucketName names true and "true" alike, and 1 and "1": they share a bucket.
+        expect(await typed.countBy('flag')).toEqual({ true: 2, '1': 2, false: 1, '0': 1, '2.5': 1, unknown: 2 });
+        expect(await typed.countBy(ODD_FIELD)).toEqual({ yes: 1, unknown: 8 });
+        expect(await typed.countBy('flag', { [ODD_FIELD]: null })).toEqual({ true: 2, '1': 2, false: 1, '0': 1, unknown: 2 });
+      });
+
+      it('given a document rewritten, when querying, then only its new values match', async () => {
+        const cases = await givenCases();
+        await cases.write('case-a', { status: 'closed', cellId: 'nador', priority: 1, urgent: true }, { expectedVersion: 1 });
+        await cases.delete('case-b');
+
+        expect(idsOf(await cases.find({ status: 'open' }))).toEqual(['case-c']);
+        expect(idsOf(await cases.find({ cellId: 'nador' }))).toEqual(['case-a', 'case-c', 'case-d']);
+        expect(await cases.countBy('status')).toEqual({ open: 1, closed: 1, unknown: 2 });
+      });
+
       it('when a collection name is not an identifier, then it is rejected', () => {
         expect(() => store.collection('$cmd')).toThrow(InvalidQueryError);
         expect(() => store.collection('cases.system')).toThrow(InvalidQueryError);
+      });
+    });
+
+    describe('getMany', () => {
+      const givenCases = async (): Promise<DocumentCollection<CaseSummary>> => {
+        const cases = freshCollection<CaseSummary>();
+        await cases.write('case-1', { status: 'open' }, { expectedVersion: 0, checkpoint: { 'intake-1': 0 } });
+        await cases.write('case-2', { status: 'open' }, { expectedVersion: 0 });
+        await cases.write('case-2', { status: 'referred' }, { expectedVersion: 1 });
+        await cases.write('case-3', { status: 'closed' }, { expectedVersion: 0 });
+        return cases;
+      };
+
+      it('given ids that exist and ids that do not, then the documents that exist come, each as get reads it', async () => {
+        const cases = await givenCases();
+
+        const found = await cases.getMany(['case-2', 'unknown', 'case-1']);
+
+        expect(byId(found)).toEqual([
+          { id: 'case-1', version: 1, checkpoint: { 'intake-1': 0 }, data: { status: 'open' } },
+          { id: 'case-2', version: 2, checkpoint: {}, data: { status: 'referred' } },
+        ]);
+      });
+
+      it('given an id asked twice, then its document comes once', async () => {
+        const cases = await givenCases();
+
+        expect(idsOf(byId(await cases.getMany(['case-3', 'case-1', 'case-3'])))).toEqual(['case-1', 'case-3']);
+      });
+
+      it('given no ids, then nothing comes', async () => {
+        const cases = await givenCases();
+
+        expect(await cases.getMany([])).toEqual([]);
+      });
+
+      it('given the same id in another collection, then only this collection answers', async () => {
+        const cases = await givenCases();
+        const others = freshCollection<CaseSummary>();
+        await others.write('case-9', { status: 'open' }, { expectedVersion: 0 });
+
+        expect(await cases.getMany(['case-9'])).toEqual([]);
+        expect(idsOf(await others.getMany(['case-1', 'case-9']))).toEqual(['case-9']);
+      });
+
+      it('given an id that is not a non-empty string, then it is rejected', async () => {
+        const cases = await givenCases();
+
+        await expect(cases.getMany(['case-1', ''])).rejects.toBeInstanceOf(InvalidQueryError);
+      });
+    });
+
+    describe('writeBatch', () => {
+      interface Counter {
+        count: number;
+      }
+      /** A counter and two cases, as a projection keeps an aggregate beside its documents. */
+      const given = async () => {
+        const counters = freshCollection<Counter>('counters');
+        const cases = freshCollection<CaseSummary>('cases');
+        await counters.write('cases', { count: 2 }, { expectedVersion: 0, checkpoint: { position: 2 } });
+        await cases.write('case-1', { status: 'open' }, { expectedVersion: 0, checkpoint: { 'intake-1': 0 } });
+        await cases.write('case-2', { status: 'open' }, { expectedVersion: 0 });
+        const write = (
+          collection: DocumentCollection<object>,
+          id: string,
+          data: object,
+          expectedVersion: number,
+          checkpoint?: Record<string, number>,
+        ): DocumentWrite => ({
+          collection: collection.name,
+          id,
+          data,
+          expectedVersion,
+          ...(checkpoint ? { checkpoint } : {}),
+        });
+        /** What a batch left in the store. */
+        const state = async () => ({
+          counter: await counters.get('cases'),
+          cases: await cases.find(),
+        });
+        return { counters, cases, write, state };
+      };
+
+      it('given writes that all hold, then every one is applied and it answers true', async () => {
+        const { counters, cases, write } = await given();
+
+        const applied = await store.writeBatch([
+          write(counters, 'cases', { count: 3 }, 1, { position: 5 }),
+          write(cases, 'case-1', { status: 'referred' }, 1),
+          write(cases, 'case-2', { status: 'closed' }, 1, { 'intake-2': 4 }),
+          write(cases, 'case-3', { status: 'open' }, 0, { 'intake-3': 0 }),
+        ]);
+
+        expect(applied).toBe(true);
+        expect(await counters.get('cases')).toEqual({ id: 'cases', version: 2, checkpoint: { position: 5 }, data: { count: 3 } });
+        expect(await cases.find()).toEqual([
+          // No checkpoint in the write: the stored one is kept.
+          { id: 'case-1', version: 2, checkpoint: { 'intake-1': 0 }, data: { status: 'referred' } },
+          { id: 'case-2', version: 2, checkpoint: { 'intake-2': 4 }, data: { status: 'closed' } },
+          { id: 'case-3', version: 1, checkpoint: { 'intake-3': 0 }, data: { status: 'open' } },
+        ]);
+      });
+
+      it('given no writes, then it answers true', async () => {
+        expect(await store.writeBatch([])).toBe(true);
+      });
+
+      it.each<[string, number]>([
+        ['a stale version', 2],
+        ['an id already taken', 0],
+      ])('given a later write with %s, then it answers false and that write is not applied', async (_, expectedVersion) => {
+        const { counters, cases, write, state } = await given();
+        const before = await state();
+
+        const applied = await store.writeBatch([
+          write(counters, 'cases', { count: 4 }, 1, { position: 6 }),
+          write(cases, 'case-1', { status: 'referred' }, 1),
+          write(cases, 'case-2', { status: 'tampered' }, expectedVersion),
+          write(cases, 'case-4', { status: 'open' }, 0),
+        ]);
+
+        expect(applied).toBe(false);
+        const after = await state();
+        expect(after.cases.find((document) => document.id === 'case-2')).toEqual(before.cases.find((document) => document.id === 'case-2'));
+        if (underTest.batches === 'all-or-nothing') {
+          expect(after).toEqual(before);
+        } else {
+          // The first write went first and alone; the others applied or not, each on its own.
+          expect(after.counter).toMatchObject({ version: 2, checkpoint: { position: 6 }, data: { count: 4 } });
+          expect(idsOf(after.cases)).toEqual(['case-1', 'case-2', 'case-4']);
+          expect(after.cases[0]).toMatchObject({ version: 2, data: { status: 'referred' } });
+          expect(after.cases[2]).toMatchObject({ version: 1, data: { status: 'open' } });
+        }
+      });
+
+      it('given a first write that does not hold, then it answers false and nothing is written', async () => {
+        const { counters, cases, write, state } = await given();
+        const before = await state();
+
+        const applied = await store.writeBatch([
+          write(counters, 'cases', { count: 9 }, 7),
+          write(cases, 'case-1', { status: 'referred' }, 1),
+          write(cases, 'case-5', { status: 'open' }, 0),
+        ]);
+
+        expect(applied).toBe(false);
+        expect(await state()).toEqual(before);
+      });
+
+      it('when two batches race on the same first write, then exactly one is applied and the other writes nothing', async () => {
+        const { counters, cases, write } = await given();
+        const batchOf = (writer: string): DocumentWrite[] => [
+          write(counters, 'cases', { count: 3 }, 1, { position: 3 }),
+          write(cases, `case-${writer}`, { status: 'open', cellId: writer }, 0),
+        ];
+
+        const outcomes = await Promise.all([store.writeBatch(batchOf('a')), store.writeBatch(batchOf('b'))]);
+
+        expect(outcomes.filter(Boolean)).toHaveLength(1);
+        const winner = outcomes[0] ? 'a' : 'b';
+        expect(idsOf(await cases.find())).toEqual(['case-1', 'case-2', `case-${winner}`]);
+        expect(await counters.get('cases')).toMatchObject({ version: 2 });
+      });
+
+      it.each<[string, Partial<DocumentWrite>, new (...args: never[]) => Error]>([
+        ['a collection name that is not an identifier', { collection: '$cmd' }, InvalidQueryError],
+        ['an empty id', { id: '' }, InvalidQueryError],
+        ['a negative expectedVersion', { expectedVersion: -1 }, RangeError],
+      ])('given a write with %s, then the batch is rejected and nothing is written', async (_, invalid, errorType) => {
+        const { counters, cases, write, state } = await given();
+        const before = await state();
+
+        const writing = store.writeBatch([
+          write(counters, 'cases', { count: 3 }, 1),
+          write(cases, 'case-1', { status: 'referred' }, 1),
+          { ...write(cases, 'case-6', { status: 'open' }, 0), ...invalid },
+        ]);
+
+        await expect(writing).rejects.toBeInstanceOf(errorType);
+        expect(await state()).toEqual(before);
       });
     });
 
