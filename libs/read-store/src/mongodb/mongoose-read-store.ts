@@ -89,8 +89,9 @@ const toMongoFilter = (filter: Filter | undefined): Record<string, unknown> =>
 /**
  * Read store on a MongoDB-compatible server through mongoose: one connection, one MongoDB
  * collection per read-model collection, each document `{ _id: id, v, cp, data }`.
- * Uses only single-document atomic operations (compare-and-set on `v`): no transactions or
- * change streams, which FerretDB and mongo-java-server do not offer.
+ * Uses only single-document atomic operations (compare-and-set on `v`), one at a time or
+ * several in an unordered bulkWrite: no transactions or change streams, which FerretDB and
+ * mongo-java-server do not offer. Declared indexes are on `data.<field>`.
  *
  * The server must check an update's filter atomically with the write, as MongoDB and
  * mongo-java-server do. FerretDB 1.x does not: it queries, then updates by `_id`, so two
