@@ -58,6 +58,11 @@ const storedDocumentSchema = (indexes: readonly string[]): Schema<StoredDocument
       autoIndex: false,
     },
   );
+  // Every compare-and-set filters on `{ _id, v }`. MongoDB finds the document through `_id`
+  // anyway, but mongo-java-server uses an index only for a query naming exactly its keys, and
+  // without this one each compare-and-set scanned the whole collection: its cost grew with the
+  // history (writeBatch of 500 updates, 20,000 documents: 167 writes/s without it, 11,850 with).
+  schema.index({ _id: 1, v: 1 }, { unique: true, name: 'id_version' });
   for (const field of indexes) schema.index({ [`data.${field}`]: 1 });
   return schema;
 };
