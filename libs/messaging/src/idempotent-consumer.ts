@@ -7,7 +7,7 @@ export interface ProcessedEventIds {
 /**
  * Makes an at-least-once consumer exactly-once in effect: an event whose id was already applied
  * is acknowledged without being applied again. For consumers that are not per-document
- * projections (those keep a checkpoint inside each document: the read-store's `applyToDocument`).
+ * projections (those keep a checkpoint inside each document: the read-store's `applyBatch`).
  *
  * The id is recorded after the effect. A crash between the two applies the event again on
  * redelivery, so the effect should itself be idempotent (an upsert, a keyed insert), or the

@@ -11,8 +11,6 @@ export interface SourcedEvent {
   source: EventSource & { position: string };
 }
 
-export type ApplyOutcome = 'applied' | 'skipped';
-
 /** A document kept changing under us more times than the caller allowed retries. */
 export class ConcurrentUpdateError extends Error {
   readonly code = 'CONCURRENT_UPDATE';
@@ -31,42 +29,6 @@ const appliedRevision = (checkpoint: Record<string, number>, stream: string): nu
 /** Full-jitter exponential backoff: spreads out writers that lost the same compare-and-set. */
 const backoff = (attempt: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 5 * 2 ** attempt)));
-
-/**
- * Applies one event to one read-model document, exactly once however often it is delivered
- * (the idempotent consumer: https://microservices.io/patterns/communication-style/idempotent-consumer.html).
- *
- * The document's checkpoint records the last revision applied from each stream, and it is
- * written in the same write as the data: an event whose revision is not beyond it was already
- * applied (a redelivery) or is older than one that was, and is skipped. This relies on each
- * stream's events arriving in order (the bus keys messages by stream), not on global order.
- * A lost compare-and-set (another event for the same document applied meanwhile) reads again
- * and retries, so `evolve` must be pure: it may run more than once.
- *
- * `evolve` always returns a document: there is no delete. Deleting would drop the checkpoint
- * with the data, and a redelivered earlier event would then recreate the document; a read
- * model that retires documents marks them (e.g. `status: 'closed'`) and filters them out.
- */
-export const applyToDocument = async <T extends object>(
-  collection: DocumentCollection<T>,
-  id: string,
-  source: EventSource,
-  evolve: (current: T | null) => T,
-  { maxRetries = 10 }: { maxRetries?: number } = {},
-): Promise<ApplyOutcome> => {
-  for (let attempt = 0; ; attempt++) {
-    const current = await collection.get(id);
-    if (current && appliedRevision(current.checkpoint, source.stream) >= source.revision) return 'skipped';
-
-    const written = await collection.write(id, evolve(current ? current.data : null), {
-      expectedVersion: current?.version ?? 0,
-      checkpoint: { ...current?.checkpoint, [source.stream]: source.revision },
-    });
-    if (written) return 'applied';
-    if (attempt >= maxRetries) throw new ConcurrentUpdateError(id, attempt + 1);
-    await backoff(attempt);
-  }
-};
 
 /**
  * What a lane's counter document holds: the counts this lane contributed, and the position of
@@ -111,15 +73,20 @@ export const compareLogPositions = (a: string, b: string): number => {
  * document the batch changes, with its checkpoint, and the lane's counters, with theirs.
  *
  * Exactly once in effect, however often a batch is delivered:
- * - a document records the last revision applied from each stream (as `applyToDocument`), and
- *   an event it already holds is not applied again;
+ * - a document records the last revision applied from each stream, written with its data, and
+ *   an event it already holds (a redelivery, or older than one it holds) is not applied again;
+ *   this relies on each stream's events arriving in order (the bus keys messages by
+ *   beneficiary), not on global order. `evolve` must therefore be pure;
  * - counts change only for an event that neither its document nor its lane holds. The lane's
  *   counter document records the last position it counted, and it is the batch's first write:
  *   the embedded store writes the batch in one transaction, and MongoDB applies the rest only
  *   after it. So a document never holds an event its lane has not counted, and a redelivery
  *   after a crash between the two writes counts nothing twice. An event that a document holds
  *   but its lane does not (a rebuild, another lane before a repartition) was counted there.
- * A lost compare-and-set (a concurrent writer) reads again and retries the whole batch.
+ * A lost compare-and-set (a concurrent writer) reads again and retries the whole batch. Key
+ * documents so that one lane writes each (the bus's partition key, the beneficiary): on MongoDB
+ * a lane whose documents another lane changed in between would keep counts made from the
+ * document it first read (ADR 8).
  */
 export const applyBatch = async <E extends SourcedEvent, T extends object>(
   store: ReadStore,

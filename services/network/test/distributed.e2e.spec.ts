@@ -9,7 +9,7 @@ import { freePort, ServiceProcess, startServiceProcess, stopGracefully } from '.
 const registration = (i: number) =>
   aRegistrationBody({
     cellId: ['driouch', 'nador', 'berkane', 'oujda', 'guercif', 'figuig'][i % 6]!,
-    category: ['mre', 'returnee', 'rpt'][i % 3]!,
+    category: (['mre', 'returnee', 'rpt'] as const)[i % 3]!,
     sex: i % 2 ? 'male' : 'female',
     birthYear: 1950 + (i % 60),
     nationality: i % 3 === 2 ? 'SN' : 'MA',

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createReadStore } from '../create-read-store';
-import { applyToDocument, ProjectionCheckpoints } from '../projection';
+import { applyBatch, ProjectionCheckpoints } from '../projection';
 import { readStoreContract } from '../testing';
+import type { ReadStore } from '../read-store.port';
 import { EmbeddedReadStore } from './embedded-read-store';
 
 const temporaryDirectory = (): { directory: string; remove: () => void } => {
@@ -73,13 +74,18 @@ describe('embedded read store, on restart', () => {
   it('given a redelivery after the restart, then it is still skipped', async () => {
     const before = open();
     type Tally = { total: number };
-    const evolve = (current: Tally | null): Tally => ({ total: (current?.total ?? 0) + 1 });
-    await applyToDocument(before.collection<Tally>('tallies'), 'cell-oujda', { stream: 'case-1', revision: 0 }, evolve);
+    const tallies = (store: ReadStore) => ({
+      documents: store.collection<Tally>('tallies'),
+      documentId: () => 'cell-oujda',
+      evolve: (current: Tally | null): Tally => ({ total: (current?.total ?? 0) + 1 }),
+    });
+    const delivery = [{ source: { stream: 'case-1', revision: 0, position: '1' } }];
+    await applyBatch(before, tallies(before), 'lane-0', delivery);
     await before.close();
 
     const after = open();
 
-    expect(await applyToDocument(after.collection<Tally>('tallies'), 'cell-oujda', { stream: 'case-1', revision: 0 }, evolve)).toBe('skipped');
+    expect(await applyBatch(after, tallies(after), 'lane-0', delivery)).toEqual({ applied: 0 });
     expect(await after.collection('tallies').get('cell-oujda')).toMatchObject({ data: { total: 1 } });
   });
 
