@@ -18,6 +18,9 @@ export const progressBar = (label: string, total: number, unit: string): Progres
       etaBuffer: 50,
       hideCursor: true,
       stream: process.stderr,
+      // Redirected to a file or CI log: a line every 10 s instead of a redrawn bar.
+      noTTYOutput: true,
+      notTTYSchedule: 10_000,
     },
     Presets.shades_classic,
   );
