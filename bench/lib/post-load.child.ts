@@ -10,7 +10,7 @@ const [url, json] = process.argv.slice(2);
 const options = JSON.parse(json!) as LoadOptions;
 process.on('disconnect', () => process.exit(1));
 
-const run = async (seconds: number): Promise<LoadResult> => {
+const run = async (seconds: number): Promise<Omit<LoadResult, 'cpuUsPerRequest'>> => {
   const result = await autocannon({
     url: url!,
     connections: options.connections,
@@ -26,6 +26,7 @@ const run = async (seconds: number): Promise<LoadResult> => {
 
 const main = async () => {
   if (options.warmUpSeconds) await run(options.warmUpSeconds);
+  process.send!({ measuring: true });
   process.send!({ result: await run(options.seconds) }, () => process.exit(0));
 };
 
