@@ -54,11 +54,16 @@ export interface DocumentProjection<E extends SourcedEvent, T extends object> {
   counters?: { collection: DocumentCollection<LaneCounts>; countAs(document: T): readonly string[] };
 }
 
+const DECIMAL = /^[1-9]\d*$|^0$/;
+
 /**
  * Orders log positions: decimal sequence numbers (SQLite) or `<commit>/<prepare>` pairs
  * (KurrentDB), compared part by part as integers of any size.
  */
 export const compareLogPositions = (a: string, b: string): number => {
+  // Two plain sequence numbers (the embedded store's, on every event of a rebuild): the longer
+  // is the larger, and equal lengths compare as text, without allocating.
+  if (DECIMAL.test(a) && DECIMAL.test(b)) return a.length !== b.length ? Math.sign(a.length - b.length) : a < b ? -1 : a > b ? 1 : 0;
   const left = a.split('/').map(BigInt);
   const right = b.split('/').map(BigInt);
   for (let index = 0; index < Math.max(left.length, right.length); index++) {
@@ -237,7 +242,7 @@ export interface RebuildProjectionOptions<E> {
  * collections while they are emptied.
  */
 export const rebuildProjection = async <E>(options: RebuildProjectionOptions<E>): Promise<{ events: number; position: string | undefined }> => {
-  const pageSize = options.pageSize ?? 2_000;
+  const pageSize = options.pageSize ?? 10_000;
   for (const collection of options.collections) await collection.drop();
   await options.checkpoints.reset(options.name);
 

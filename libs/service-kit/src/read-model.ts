@@ -21,13 +21,25 @@ export interface ReadModel {
   applyBatch(lane: string, events: readonly IntegrationEvent[]): Promise<unknown>;
 }
 
-/** `toIntegrationEvent` from a context's published language (e.g. `publishIntakeEvent`). */
-export const fromPublishedLanguage =
-  (publish: (stored: StoredEvent) => { type: string; schemaVersion: number; data: unknown } | null) =>
-  (stored: StoredEvent): IntegrationEvent | null => {
-    const published = publish(stored);
-    return published ? integrationEvent(stored, published.type, published.schemaVersion, published.data) : null;
-  };
+type PublishedLanguage = (stored: StoredEvent) => { type: string; schemaVersion: number; data: unknown } | null;
+const translators = new WeakMap<PublishedLanguage, (stored: StoredEvent) => IntegrationEvent | null>();
+
+/**
+ * `toIntegrationEvent` from a context's published language (e.g. `publishIntakeEvent`): one
+ * function per language, so a rebuild translates each stored event once for all the read
+ * models that share the language.
+ */
+export const fromPublishedLanguage = (publish: PublishedLanguage): ((stored: StoredEvent) => IntegrationEvent | null) => {
+  let translate = translators.get(publish);
+  if (!translate) {
+    translate = (stored) => {
+      const published = publish(stored);
+      return published ? integrationEvent(stored, published.type, published.schemaVersion, published.data) : null;
+    };
+    translators.set(publish, translate);
+  }
+  return translate;
+};
 
 /** The lane a rebuild counts in: its own, so that live lanes' positions do not hide its events. */
 const REBUILD_LANE = 'rebuild';
@@ -56,11 +68,15 @@ export const rebuildReadModels = async (
     collections: models.flatMap((model) => model.collections),
     readAll: (after, maxCount) => eventStore.readAll({ ...(after ? { after } : {}), maxCount, streamPrefixes }),
     applyBatch: async (page) => {
+      // Read models sharing a published language share its translation of the page.
+      const translated = new Map<ReadModel['toIntegrationEvent'], (IntegrationEvent | null)[]>();
       for (const model of models) {
-        const batch = page.flatMap((stored) => {
-          const event = follows(model, stored) ? model.toIntegrationEvent(stored) : null;
-          return event ? [event] : [];
-        });
+        let events = translated.get(model.toIntegrationEvent);
+        if (!events) {
+          events = page.map((stored) => model.toIntegrationEvent(stored));
+          translated.set(model.toIntegrationEvent, events);
+        }
+        const batch = events.filter((event, index): event is IntegrationEvent => event !== null && follows(model, page[index]!));
         if (batch.length > 0) await model.applyBatch(REBUILD_LANE, batch);
       }
     },

@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createReadStore } from '../create-read-store';
 import { applyBatch, ProjectionCheckpoints } from '../projection';
@@ -124,7 +124,7 @@ describe('embedded read store, on restart', () => {
     await after.close();
   });
 
-  it('given collections opened with indexes, then the file holds one partial index per field, over that collection only', async () => {
+  it('given collections opened with indexes, then the file holds one index per field, on that collection\'s table', async () => {
     const store = open();
     store.collection('cases', { indexes: ['status', 'cellId'] });
     store.collection('referrals', { indexes: ['status'] });
@@ -135,14 +135,37 @@ describe('embedded read store, on restart', () => {
     await reopened.close();
 
     const db = new Database(file, { readonly: true });
-    const indexes = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND name LIKE 'docs:%' ORDER BY name").all() as {
+    const indexes = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND name LIKE 'docs:%:field:%' ORDER BY name").all() as {
       name: string;
       sql: string;
     }[];
     db.close();
 
-    expect(indexes.map((index) => index.name)).toEqual(['docs:cases:cellId', 'docs:cases:status', 'docs:referrals:status']);
-    expect(indexes[1]!.sql).toContain("WHERE collection = 'cases'");
+    expect(indexes.map((index) => index.name)).toEqual(['docs:cases:field:cellId', 'docs:cases:field:status', 'docs:referrals:field:status']);
+    expect(indexes[1]!.sql).toContain('ON "docs:cases"');
+  });
+
+  it('given a file of the first layout (every collection in one table), when opened, then its documents move to a table per collection, and declared indexes are built there', async () => {
+    mkdirSync(dirname(file), { recursive: true });
+    const first = new Database(file);
+    first.exec(`
+      CREATE TABLE docs (collection TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, checkpoint TEXT NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (collection, id)) WITHOUT ROWID;
+      CREATE INDEX "docs:cases:status" ON docs (coalesce(data -> '$."status"', 'null')) WHERE collection = 'cases';
+      INSERT INTO docs VALUES ('cases', 'case-1', 2, '{"intake-1":3}', '{"status":"open"}'), ('cases', 'case-2', 1, '{}', '{"status":"closed"}');`);
+    first.close();
+
+    const store = open();
+    const cases = store.collection<{ status: string }>('cases', { indexes: ['status'] });
+
+    expect(await cases.get('case-1')).toEqual({ id: 'case-1', version: 2, checkpoint: { 'intake-1': 3 }, data: { status: 'open' } });
+    expect(await cases.count({ status: 'closed' })).toBe(1);
+    await expect(cases.write('case-2', { status: 'open' }, { expectedVersion: 0 })).resolves.toBe(false);
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    const schema = db.prepare("SELECT name FROM sqlite_schema WHERE name LIKE 'docs%' ORDER BY name").all() as { name: string }[];
+    db.close();
+    expect(schema.map(({ name }) => name)).toEqual(['docs:cases', 'docs:cases:field:status', 'docs:cases:id']);
   });
 
   it('given a closed store, when used, then it says it is closed', async () => {
