@@ -28,8 +28,10 @@ import { parseArgs } from 'node:util';
 import { aRegistrationBody } from '@oriental/intake/testing';
 import { BenchNetwork, reportTotal, startBenchNetwork } from './lib/embedded-network';
 import { LagResult, measureLag, warmUp } from './lib/registration-lag';
-import { freePort, reachable, ServiceProcess, spawnService, stopServices, waitForServices } from './lib/service-process';
+import { freePort } from '@oriental/testing';
+import { reachable, ServiceProcess, spawnService, stopServices, waitForServices } from './lib/service-process';
 import { percentile } from './lib/stats';
+import { runBench } from './lib/run-bench';
 
 const { values: args } = parseArgs({
   options: {
@@ -197,21 +199,4 @@ const main = async () => {
   return sequential();
 };
 
-let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  process.stderr.write('\ninterrupted: stopping\n');
-  void cleanUp().finally(() => process.exit(130));
-});
-
-main()
-  .then(cleanUp)
-  .then(
-    () => process.exit(0),
-    async (error: unknown) => {
-      process.stderr.write(`bench:e2e failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      await cleanUp();
-      process.exit(1);
-    },
-  );
+runBench('bench:e2e', main, cleanUp);

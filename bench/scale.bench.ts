@@ -36,6 +36,7 @@ import { PhaseTimer, progressBar } from './lib/progress';
 import { REBUILD_SCOPE, rebuildReadModels } from './lib/rebuild';
 import { seededBeneficiaryId, seedStoreInChild } from './lib/seed-store';
 import { formatBytes, formatNumber, median, percentile, sleep } from './lib/stats';
+import { runBench } from './lib/run-bench';
 
 const JOURNEY_BASELINE = 10_000;
 const CONNECTIONS = 10;
@@ -373,18 +374,4 @@ const main = async () => {
   }
 };
 
-process.on('SIGINT', () => {
-  process.stderr.write('\ninterrupted: stopping\n');
-  void cleanUp().finally(() => process.exit(130));
-});
-
-main()
-  .then(cleanUp)
-  .then(
-    () => process.exit(0),
-    async (error: unknown) => {
-      process.stderr.write(`bench:scale failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-      await cleanUp();
-      process.exit(1);
-    },
-  );
+runBench('bench:scale', main, cleanUp);

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { waitForHealthy } from './embedded-network';
 
@@ -14,16 +14,6 @@ export interface ServiceProcess {
   child: ChildProcess;
 }
 
-/** A port that was free a moment ago (the OS picks it; a race with another process is possible, and fails loudly). */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 /** Resolves when something accepts TCP connections on host:port within `timeoutMs`, else false. */
 export const reachable = (host: string, port: number, timeoutMs = 2000): Promise<boolean> =>

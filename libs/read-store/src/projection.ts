@@ -108,7 +108,8 @@ export const applyBatch = async <E extends SourcedEvent, T extends object>(
   const counters = projection.counters;
   for (let attempt = 0; ; attempt++) {
     const [stored, laneDocument] = await Promise.all([
-      projection.documents.getMany([...new Set(relevant.map(({ id }) => id))]),
+      // In key order, as the writes below: the store visits its index pages in order, once each.
+      projection.documents.getMany([...new Set(relevant.map(({ id }) => id))].sort()),
       counters ? counters.collection.get(lane) : Promise.resolve(null),
     ]);
     const working = new Map<string, VersionedDocument<T>>(stored.map((document) => [document.id, document]));
@@ -152,7 +153,7 @@ export const applyBatch = async <E extends SourcedEvent, T extends object>(
         expectedVersion: laneDocument?.version ?? 0,
       });
     }
-    for (const id of changed) {
+    for (const id of [...changed].sort()) {
       const document = working.get(id)!;
       writes.push({ collection: projection.documents.name, id, data: document.data, expectedVersion: document.version, checkpoint: document.checkpoint });
     }

@@ -1,2 +1,3 @@
 export * from './infra';
 export * from './eventually';
+export * from './free-port';

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aRegistrationBody } from '@oriental/intake/testing';
-import { describeWithInfra, eventually } from '@oriental/testing';
-import { freePort, ServiceProcess, startServiceProcess, stopGracefully } from './process';
+import { describeWithInfra, eventually, freePort } from '@oriental/testing';
+import { ServiceProcess, startServiceProcess, stopGracefully } from './process';
 
 const registration = (i: number) =>
   aRegistrationBody({

@@ -1,0 +1,12 @@
+import { createServer } from 'node:net';
+
+/** A TCP port on loopback that was free a moment ago (the OS picks it), for services a spec or bench starts. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
