@@ -723,6 +723,7 @@ export const readStoreContract = (name: string, factory: () => Promise<ReadStore
           readAll: (after, maxCount) => readAll(log, after, maxCount),
           applyBatch: (events) => applyBatch(store, replayed, 'rebuild', events.map((event) => ({ ...event, source: event }))).then(() => undefined),
           pageSize: 3,
+          batchSize: 3,
           onProgress: (done) => progress.push(done),
         });
 
