@@ -172,6 +172,29 @@ export const sumLaneCounts = async (collection: DocumentCollection<LaneCounts>):
   return Object.fromEntries(totals);
 };
 
+/** The lane that holds the counts of documents written before the projection kept counters. */
+export const COUNTED_AT_UPGRADE = 'counted-at-upgrade';
+
+/**
+ * Counts the documents once when a projection that keeps counters finds documents but no
+ * counter at all: a read store written before counters existed. The counts go to a lane of
+ * their own, which no event arrives on; the events those documents hold are not counted again
+ * (a document that holds an event stops its lane from counting it). It reads every document,
+ * once, at the first boot after the upgrade; afterwards it reads one counter. Answers how many
+ * documents it counted.
+ */
+export const countExistingDocuments = async <E extends SourcedEvent, T extends object>(projection: DocumentProjection<E, T>): Promise<number> => {
+  const counters = projection.counters;
+  if (!counters || (await counters.collection.find({}, { limit: 1 })).length > 0) return 0;
+  const documents = await projection.documents.find();
+  if (documents.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const document of documents) for (const key of counters.countAs(document.data)) counts.set(key, (counts.get(key) ?? 0) + 1);
+  // Version 0: if a live batch counted first, the counters are no longer empty and this is moot.
+  await counters.collection.write(COUNTED_AT_UPGRADE, { position: '0', counts: Object.fromEntries(counts) } satisfies LaneCounts, { expectedVersion: 0 });
+  return documents.length;
+};
+
 export const PROJECTION_CHECKPOINTS = 'projection_checkpoints';
 
 interface CheckpointDocument {

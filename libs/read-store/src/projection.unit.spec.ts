@@ -3,6 +3,7 @@ import {
   applyBatch,
   compareLogPositions,
   ConcurrentUpdateError,
+  countExistingDocuments,
   DocumentProjection,
   LaneCounts,
   ProjectionCheckpoints,
@@ -115,6 +116,30 @@ describe('applyBatch', () => {
 
     await expect(applying).rejects.toBeInstanceOf(ConcurrentUpdateError);
     expect(attempts).toBe(4);
+  });
+});
+
+describe('countExistingDocuments', () => {
+  it('given documents stored before counters existed, when the projection starts, then they are counted once, and neither redelivered nor new events are miscounted', async () => {
+    const store = EmbeddedReadStore.open();
+    const earlier = [opened('a', 'oujda'), opened('b', 'nador')];
+    // What the previous version left: documents with their checkpoints, no counter.
+    for (const event of earlier) {
+      await store.collection<Case>('cases').write(event.caseId, { cellId: event.cellId, events: 1 }, { expectedVersion: 0, checkpoint: { [event.source.stream]: 0 } });
+    }
+
+    expect(await countExistingDocuments(casesOf(store))).toBe(2);
+    expect(await countExistingDocuments(casesOf(store))).toBe(0);
+    await applyBatch(store, casesOf(store), 'intake', [...earlier, opened('c', 'oujda')]);
+
+    expect(await countsIn(store)).toEqual({ total: 3, 'cell:oujda': 2, 'cell:nador': 1 });
+  });
+
+  it('given no document, then it writes no counter', async () => {
+    const store = EmbeddedReadStore.open();
+
+    expect(await countExistingDocuments(casesOf(store))).toBe(0);
+    expect(await countsIn(store)).toEqual({});
   });
 });
 

@@ -1,7 +1,8 @@
 import { IntegrationEvent, StoredEvent } from '@oriental/contracts';
 import type { EventStore } from '@oriental/event-store';
 import { integrationEvent } from '@oriental/messaging';
-import { DocumentCollection, ProjectionCheckpoints, ReadStore, rebuildProjection } from '@oriental/read-store';
+import { Logger } from '@nestjs/common';
+import { countExistingDocuments, DocumentCollection, DocumentProjection, ProjectionCheckpoints, ReadStore, rebuildProjection, SourcedEvent } from '@oriental/read-store';
 
 /**
  * A read model fed by integration events: live from the bus, a batch of one lane at a time, or
@@ -82,4 +83,15 @@ export const rebuildReadModels = async (
     },
     ...(onProgress ? { onProgress } : {}),
   });
+};
+
+/**
+ * For a module's provider factory: a projection that keeps counters, its counters first set
+ * from the documents a read store holds from before counters existed (`countExistingDocuments`).
+ * Providers are built before the consumers start, so no live batch counts before it.
+ */
+export const withUpgradeCounts = async <P extends ReadModel & DocumentProjection<E, T>, E extends SourcedEvent, T extends object>(projection: P): Promise<P> => {
+  const counted = await countExistingDocuments<E, T>(projection);
+  if (counted > 0) new Logger(projection.name).log(`counted ${counted} documents stored before this read model kept counters`);
+  return projection;
 };
