@@ -173,7 +173,7 @@ export const sumLaneCounts = async (collection: DocumentCollection<LaneCounts>):
 };
 
 /** The lane that holds the counts of documents written before the projection kept counters. */
-export const COUNTED_AT_UPGRADE = 'counted-at-upgrade';
+const COUNTED_AT_UPGRADE = 'counted-at-upgrade';
 
 /**
  * Counts the documents once when a projection that keeps counters finds documents but no

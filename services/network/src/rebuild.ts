@@ -8,6 +8,11 @@ import { rebuildNetworkReadModels } from './network';
  * MongoDB stop the consumers, or they would write into collections being emptied.
  */
 const main = async () => {
+  // It rebuilds them all (the old `rebuild <projection>` form is gone): say so rather than ignore it.
+  if (process.argv.length > 2) {
+    process.stderr.write(`npm run rebuild takes no argument: it rebuilds every read model (got ${process.argv.slice(2).join(' ')})\n`);
+    process.exit(2);
+  }
   const config = loadConfig();
   const bar = new SingleBar({ format: 'rebuilding read models | {value} events replayed | {duration}s' }, Presets.shades_classic);
   bar.start(0, 0);

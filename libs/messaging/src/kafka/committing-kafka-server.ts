@@ -18,7 +18,7 @@ export interface CommittingKafkaServerOptions extends KafkaConnectionOptions, To
 }
 
 /** `@Ctx()` over Kafka: one partition's batch. */
-export class KafkaBatchContext extends BaseRpcContext<[topic: string, partition: number]> implements BusBatchContext {
+class KafkaBatchContext extends BaseRpcContext<[topic: string, partition: number]> implements BusBatchContext {
   getTopic(): string {
     return this.args[0];
   }
