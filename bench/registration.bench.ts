@@ -14,6 +14,9 @@
  * runs elsewhere): on a machine whose cores other processes share, throughput swings from run
  * to run while CPU per request barely moves, so its ratio is the steadier comparison.
  *
+ * `--data-dir <dir>` runs every target on that directory as it is (e.g. a store seeded by
+ * bench:scale) instead of a fresh one, to profile the cost of a registration with N stored.
+ *
  * `--profile <dir>` writes `<dir>/<target>.cpuprofile`: the main thread's CPU profile over the
  * measured seconds only (not boot, not warm-up), to open in Chrome DevTools or summarise.
  *
@@ -50,8 +53,10 @@ const only = (): Target[] => {
   return chosen as Target[];
 };
 
-/** A fresh data directory per target, so every run starts on an empty store. */
+/** A fresh data directory per target, so every run starts on an empty store (unless --data-dir). */
 const withDataDir = async <T>(run: (dataDir: string) => Promise<T>): Promise<T> => {
+  const given = option('--data-dir');
+  if (given) return run(given);
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-registration-'));
   try {
     return await run(dataDir);
@@ -105,7 +110,7 @@ const measure = (target: Target) =>
       const before = process.cpuUsage();
       const result = await profiled(target, () => postRegistrations(running.url, { seconds: SECONDS, connections: CONNECTIONS }));
       const { user, system } = process.cpuUsage(before);
-      return { ...result, cpuPerRequest: (user + system) / result.requests };
+      return { ...result, cpuPerRequest: (user + system) / result.requests, systemCpuPerRequest: system / result.requests };
     } finally {
       await running.stop();
     }
@@ -115,13 +120,13 @@ const main = async () => {
   const targets = only();
   const level = process.env.LOG_LEVEL || 'info (default)';
   process.stderr.write(`registration bench: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s per target, LOG_LEVEL ${level}\n`);
-  const results: Partial<Record<Target, LoadResult & { cpuPerRequest: number }>> = {};
+  const results: Partial<Record<Target, LoadResult & { cpuPerRequest: number; systemCpuPerRequest: number }>> = {};
   for (const target of targets) {
     results[target] = await measure(target);
     const r = results[target]!;
     process.stderr.write(
       `  ${target.padEnd(8)} ${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms   ` +
-        `server CPU ${r.cpuPerRequest.toFixed(0)} µs/request   (${r.requests} requests)\n`,
+        `server CPU ${r.cpuPerRequest.toFixed(0)} µs/request (system ${r.systemCpuPerRequest.toFixed(0)})   (${r.requests} requests)\n`,
     );
   }
   const bare = results.bare;

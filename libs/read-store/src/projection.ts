@@ -106,10 +106,11 @@ export const applyBatch = async <E extends SourcedEvent, T extends object>(
   });
   if (relevant.length === 0) return { applied: 0 };
   const counters = projection.counters;
+  // In key order, for the reads and the writes below: the store visits its index pages in order, once each.
+  const ids = [...new Set(relevant.map(({ id }) => id))].sort();
   for (let attempt = 0; ; attempt++) {
     const [stored, laneDocument] = await Promise.all([
-      // In key order, as the writes below: the store visits its index pages in order, once each.
-      projection.documents.getMany([...new Set(relevant.map(({ id }) => id))].sort()),
+      projection.documents.getMany(ids),
       counters ? counters.collection.get(lane) : Promise.resolve(null),
     ]);
     const working = new Map<string, VersionedDocument<T>>(stored.map((document) => [document.id, document]));
@@ -153,7 +154,8 @@ export const applyBatch = async <E extends SourcedEvent, T extends object>(
         expectedVersion: laneDocument?.version ?? 0,
       });
     }
-    for (const id of [...changed].sort()) {
+    for (const id of ids) {
+      if (!changed.has(id)) continue;
       const document = working.get(id)!;
       writes.push({ collection: projection.documents.name, id, data: document.data, expectedVersion: document.version, checkpoint: document.checkpoint });
     }
