@@ -34,4 +34,41 @@ describe('reference data', () => {
     writeFileSync(join(dir, 'cells.json'), JSON.stringify(cells));
     expect(() => loadReferenceData(dir)).toThrow(/cell bad: commune figuig is in figuig, not nador/);
   });
+
+  it('holds the catalogue of needs a cell assesses', () => {
+    expect(data.needs.map((need) => need.code)).toEqual([
+      'civil_documents',
+      'legal_aid',
+      'health',
+      'psychosocial_support',
+      'schooling',
+      'vocational_training_employment',
+      'entrepreneurship_investment',
+      'social_protection',
+      'housing',
+      'language_courses',
+      'family_matters',
+      'reintegration',
+      'other',
+    ]);
+    expect(data.isKnownNeed('legal_aid')).toBe(true);
+    expect(data.isKnownNeed('astrology')).toBe(false);
+  });
+
+  it('lists partners of every kind the referrals need: consulate, civil registry, hospital, school, ANAPEC, investment centre, legal aid', () => {
+    expect(new Set(data.partners.map((partner) => partner.kind))).toEqual(
+      new Set(['consulate', 'public_administration', 'health_facility', 'school', 'employment_agency', 'investment_centre', 'legal_aid', 'ngo']),
+    );
+  });
+
+  it('rejects a partner covering an unknown need or province, naming it; a copy without needs.json or partners.json takes the bundled ones', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'refdata-'));
+    for (const file of ['territory.json', 'cells.json']) writeFileSync(join(dir, file), readFileSync(join(defaultReferenceDataDir, file)));
+    expect(loadReferenceData(dir).partners.length).toBe(data.partners.length);
+    writeFileSync(
+      join(dir, 'partners.json'),
+      JSON.stringify({ partners: [{ id: 'p', name: 'P', kind: 'ngo', provinces: ['atlantis'], needs: ['astrology'], responseDelayDays: 3 }] }),
+    );
+    expect(() => loadReferenceData(dir)).toThrow(/partner p: unknown province atlantis; partner p: unknown need astrology/);
+  });
 });
