@@ -54,10 +54,6 @@ export class ContractRegistry {
     for (const definition of definitions) this.byType.set(definition.type, definition);
   }
 
-  has(type: string): boolean {
-    return this.byType.has(type);
-  }
-
   /**
    * Validates a message read from the bus and upcasts its data to the latest version.
    * Unknown types pass through untouched (a newer producer may know more than this consumer).

@@ -1,3 +1,2 @@
 /** Dependency-injection tokens of this library's ports. */
 export const EVENT_STORE = Symbol('EventStore');
-export const CHECKPOINT_STORE = Symbol('CheckpointStore');

@@ -9,4 +9,3 @@ export * from './memory/in-memory-transport';
 export * from './kafka/kafka-config';
 export * from './kafka/kafka-event-bus';
 export * from './kafka/committing-kafka-server';
-export * from './idempotent-consumer';

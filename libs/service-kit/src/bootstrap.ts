@@ -2,7 +2,7 @@ import { DynamicModule, INestApplication, LoggerService, Module, Provider, Type 
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { StoredEvent } from '@oriental/contracts';
-import { CHECKPOINT_STORE, EVENT_STORE } from '@oriental/event-store';
+import { EVENT_STORE } from '@oriental/event-store';
 import { BusMessage, EVENT_BUS, Forwarder, InMemoryTransport, kafkaMicroserviceOptions } from '@oriental/messaging';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
 import { loadReferenceData, ReferenceData } from '@oriental/reference-data';
@@ -80,7 +80,6 @@ export const startService = async (definition: ServiceDefinition, options: Start
   const root = rootModuleFor(definition, [
     { provide: SERVICE_CONFIG, useValue: config },
     { provide: EVENT_STORE, useValue: infrastructure.eventStore },
-    { provide: CHECKPOINT_STORE, useValue: infrastructure.eventStore },
     { provide: EVENT_BUS, useValue: infrastructure.bus },
     { provide: READ_STORE, useValue: infrastructure.readStore },
     { provide: CLOCK, useValue: clock },
