@@ -1,12 +1,22 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EVENT_STORE, EventStore } from '@oriental/event-store';
 import { EVENT_BUS, EventBus } from '@oriental/messaging';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
 import type { Response } from 'express';
+import { z } from 'zod';
+import { ApiResponseOf } from './http/validation';
 import { SERVICE_STATUS } from './tokens';
 
-type Check = { status: 'up' | 'down'; kind?: string; details?: Record<string, unknown> };
+const checkSchema = z.object({ status: z.enum(['up', 'down']), kind: z.string().optional(), details: z.record(z.string(), z.unknown()).optional() });
+type Check = z.infer<typeof checkSchema>;
+
+const healthSchema = z.object({
+  status: z.enum(['up', 'down']),
+  service: z.string(),
+  checks: z.object({ eventStore: checkSchema, bus: checkSchema, readStore: checkSchema, forwarder: checkSchema.optional() }),
+});
+type Health = z.infer<typeof healthSchema>;
 
 /** Live status of the parts that are not adapters (the forwarder), filled in by bootstrap. */
 export class ServiceStatus {
@@ -37,16 +47,15 @@ export class HealthController {
 
   @Get()
   @ApiOperation({ summary: 'Reports the event store, bus, read store and forwarder this service runs on' })
-  @ApiOkResponse({ description: 'Every part is up' })
-  @ApiServiceUnavailableResponse({ description: 'At least one part is down' })
-  async health(@Res({ passthrough: true }) response: Response): Promise<Record<string, unknown>> {
+  @ApiResponseOf(200, healthSchema, 'Every part is up')
+  @ApiResponseOf(503, healthSchema, 'At least one part is down')
+  async health(@Res({ passthrough: true }) response: Response): Promise<Health> {
     const [eventStore, bus, readStore] = await Promise.all([
       safely(() => this.eventStore.health()),
       safely(() => this.bus.health()),
       safely(() => this.readStore.health()),
     ]);
-    const checks: Record<string, Check> = { eventStore, bus, readStore };
-    if (this.status.forwarder) checks.forwarder = this.status.forwarder();
+    const checks: Health['checks'] = { eventStore, bus, readStore, ...(this.status.forwarder ? { forwarder: this.status.forwarder() } : {}) };
     const up = Object.values(checks).every((check) => check.status === 'up');
     response.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return { status: up ? 'up' : 'down', service: this.status.service, checks };

@@ -1,3 +1,4 @@
 export * from './infra';
 export * from './eventually';
 export * from './free-port';
+export * from './openapi';

@@ -1,5 +1,5 @@
 import { PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
-import { ApiBody, ApiBodyOptions } from '@nestjs/swagger';
+import { ApiBody, ApiBodyOptions, ApiResponse } from '@nestjs/swagger';
 import { z } from 'zod';
 import { FieldError, RequestValidationError } from '../errors';
 
@@ -84,6 +84,34 @@ export class ZodBodyPipe<Schema extends z.ZodType> implements PipeTransform<unkn
   }
 }
 
+type OpenApiSchema = Extract<ApiBodyOptions, { schema: unknown }>['schema'];
+const openApiSchemaOf = (schema: z.ZodType): OpenApiSchema => z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'output' }) as OpenApiSchema;
+
 /** The OpenAPI description of a body validated by `ZodBodyPipe`, derived from the same schema. */
 export const ApiBodyOf = (schema: z.ZodType, options: { description?: string } = {}): MethodDecorator =>
-  ApiBody({ ...options, schema: z.toJSONSchema(schema, { target: 'openapi-3.0' }) as Extract<ApiBodyOptions, { schema: unknown }>['schema'] });
+  ApiBody({ ...options, schema: z.toJSONSchema(schema, { target: 'openapi-3.0' }) as OpenApiSchema });
+
+/**
+ * The OpenAPI description of a response body, from the zod schema its handler's type is
+ * inferred from (`z.infer`): one definition for the type and the document, which API specs
+ * check responses against (`checkResponsesAgainstOpenApiOf`).
+ */
+export const ApiResponseOf = (status: number, schema: z.ZodType, description: string): MethodDecorator =>
+  ApiResponse({ status, description, schema: openApiSchemaOf(schema) });
+
+const fieldErrorSchema = z.object({ field: z.string(), message: z.string() });
+
+/** RFC 9457 problem details as `ProblemDetailsFilter` writes them, with the stable `code`. */
+export const problemDetailsSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.int(),
+  detail: z.string(),
+  instance: z.string(),
+  code: z.string().meta({ description: 'Stable error code, e.g. IDEMPOTENCY_KEY_REQUIRED' }),
+  errors: z.array(fieldErrorSchema).optional().meta({ description: '400: one entry per invalid field' }),
+});
+
+/** An error a route may answer, as problem details; `description` names its codes. */
+export const ApiProblemResponse = (status: number, description: string): MethodDecorator =>
+  ApiResponse({ status, description, content: { 'application/problem+json': { schema: openApiSchemaOf(problemDetailsSchema) } } });

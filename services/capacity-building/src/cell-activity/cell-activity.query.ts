@@ -1,6 +1,12 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiResponseOf } from '@oriental/service-kit';
+import { z } from 'zod';
 import { CellActivityProjection } from './cell-activity.projection';
+
+const cellActivitySchema = z.object({
+  registrationsByCell: z.record(z.string(), z.int().nonnegative()).meta({ description: 'Registrations per cell id', example: { oujda: 12, nador: 7 } }),
+});
 
 @ApiTags('cell activity')
 @Controller('cells')
@@ -9,8 +15,8 @@ export class CellActivityQuery {
 
   @Get('activity')
   @ApiOperation({ summary: 'Registrations per cell, to plan training where cells are busiest' })
-  @ApiOkResponse({ description: '{ registrationsByCell: { cellId: count } }' })
-  async activity(): Promise<{ registrationsByCell: Record<string, number> }> {
+  @ApiResponseOf(200, cellActivitySchema, 'Registrations per cell')
+  async activity(): Promise<z.infer<typeof cellActivitySchema>> {
     return { registrationsByCell: await this.projection.registrationsByCell() };
   }
 }
