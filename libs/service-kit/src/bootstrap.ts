@@ -92,7 +92,6 @@ export const startService = async (definition: ServiceDefinition, options: Start
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalGuards(new JsonBodyGuard());
   app.useGlobalPipes(strictValidationPipe());
-  app.getHttpAdapter().getInstance().set('clock', clock);
   app.getHttpAdapter().getInstance().disable('x-powered-by');
 
   const document = SwaggerModule.createDocument(

@@ -1,10 +1,11 @@
-import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, ExecutionContext, Inject, Injectable, PipeTransform } from '@nestjs/common';
 import { context as otelContext, propagation } from '@opentelemetry/api';
 import type { Request } from 'express';
 import { CommandContext, parseIfMatch, requestHash } from '../command-context';
 import { BadRequestHeaderError } from '../errors';
 import { newId } from '../ids';
 import { Clock } from '../clock';
+import { CLOCK } from '../tokens';
 
 const KEY_PATTERN = /^[\x21-\x7e]{8,255}$/;
 /** Actor and correlation ids travel in every event's metadata: short, printable, no spaces. */
@@ -46,10 +47,17 @@ export const commandContextOf = (request: Request, now: Date = new Date()): Comm
   };
 };
 
+const HttpRequest = createParamDecorator((_: unknown, ctx: ExecutionContext): Request => ctx.switchToHttp().getRequest<Request>());
+
+/** Turns the request into its CommandContext, `now` read from the clock the service was given (DI). */
+@Injectable()
+export class CommandContextPipe implements PipeTransform<Request, CommandContext> {
+  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
+
+  transform(request: Request): CommandContext {
+    return commandContextOf(request, this.clock.now());
+  }
+}
+
 /** `@CommandRequest() context: CommandContext` in a command controller. */
-export const CommandRequest = createParamDecorator((_: unknown, ctx: ExecutionContext): CommandContext => {
-  const request = ctx.switchToHttp().getRequest<Request>();
-  // The clock is an input (tests and replays set it); bootstrap stores it on the express app.
-  const clock = request.app?.get?.('clock') as Clock | undefined;
-  return commandContextOf(request, clock ? clock.now() : new Date());
-});
+export const CommandRequest = (): ParameterDecorator => HttpRequest(undefined, CommandContextPipe);
