@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
 import { withUpgradeCounts } from '@oriental/service-kit';
 import { JourneyQuery } from './journeys/journey.query';
@@ -6,8 +6,16 @@ import { NetworkActivityConsumer } from './network-report/network-activity.consu
 import { NetworkReportProjection } from './network-report/network-report.projection';
 import { NetworkReportQuery } from './network-report/network-report.query';
 
+/** Built before the consumers start, so the upgrade counts run before any live batch. */
+const networkReport = async (store: ReadStore): Promise<NetworkReportProjection> => {
+  const projection = await withUpgradeCounts(new NetworkReportProjection(store));
+  const counted = await projection.countCaseloadAtUpgrade();
+  if (counted > 0) new Logger(projection.name).log(`counted the caseload of ${counted} documents stored before the report followed transfers`);
+  return projection;
+};
+
 @Module({
   controllers: [NetworkReportQuery, JourneyQuery, NetworkActivityConsumer],
-  providers: [{ provide: NetworkReportProjection, inject: [READ_STORE], useFactory: (store: ReadStore) => withUpgradeCounts(new NetworkReportProjection(store)) }],
+  providers: [{ provide: NetworkReportProjection, inject: [READ_STORE], useFactory: networkReport }],
 })
 export class ReportingModule {}

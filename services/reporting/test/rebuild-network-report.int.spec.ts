@@ -78,7 +78,7 @@ describe('rebuilding the network report from the event store', () => {
     expect(progress[progress.length - 1]).toBe(30);
     expect(await documents(rebuilt)).toEqual(await documents(live));
     expect(await rebuiltProjection.figures()).toEqual(await projection.figures());
-    expect((await rebuiltProjection.figures()).byCategory).toEqual({ mre: 10, returnee: 10, rpt: 10 });
+    expect((await rebuiltProjection.figures()).beneficiaries.byCategory).toEqual({ mre: 10, returnee: 10, rpt: 10 });
 
     await rebuildReadModels(events, [rebuiltProjection]);
     expect(await documents(rebuilt)).toEqual(await documents(live));
