@@ -3,3 +3,5 @@ export * from './topics';
 export * from './integration-event';
 export * from './intake.events';
 export * from './intake.published-language';
+export * from './referral.events';
+export * from './referral.published-language';
