@@ -1,23 +1,55 @@
-import { BeneficiaryCategory, Consent, Sex } from '@oriental/contracts';
+import {
+  BeneficiaryCategory,
+  BeneficiaryProfile,
+  BeneficiaryProfileRecordedV1,
+  CaseClosedV1,
+  CaseReopenedV1,
+  CloseReason,
+  Consent,
+  ConsentChangedV1,
+  FollowUpOutcome,
+  FollowUpRecordedV1,
+  FollowUpScheduledV1,
+  NeedMetV1,
+  NeedPriority,
+  NeedsAssessedV1,
+  Sex,
+  TransferAcceptedV1,
+  TransferDeclinedV1,
+  TransferReason,
+  TransferRequestedV1,
+} from '@oriental/contracts';
 import { DomainEvent } from '@oriental/domain-kit';
+import { PersonalData } from './personal-data';
 
 /**
  * A beneficiary: a person a reception cell receives, guides, supports and refers. They are an
  * MRE (Moroccan residing abroad), a returnee (a Moroccan who came back to settle) or an RPT
- * (ressortissant d'un pays tiers: a foreign national living in the region). Their history in
- * intake is the stream `beneficiary-<id>`.
+ * (ressortissant d'un pays tiers: a foreign national living in the region). Their case in
+ * intake (registration, consents, needs, follow-ups, transfers between cells, closure) is the
+ * stream `beneficiary-<id>`.
+ *
+ * Event data is DERIVED from the published contracts (`@oriental/contracts`, intake.events.ts):
+ * each domain event is its integration event plus what intake keeps to itself (notes, the
+ * actor of a consent, the birth year). The published language drops those again.
  */
 
-/** Identity: personal data under law 09-08. Stored encrypted with a key per beneficiary. */
-export interface PersonalData {
-  firstName: string;
-  lastName: string;
-  phone?: string;
+export type { PersonalData } from './personal-data';
+
+/**
+ * A sealed value this reader did not open: `null` in a decoded event means the value exists in
+ * the store but its key was destroyed (erased) or it was decoded without the vault.
+ */
+type Opened<T> = T | null;
+
+/** A free-text note, personal data (sealed in the store); absent when none was written. */
+interface WithNote {
+  note?: Opened<string>;
 }
 
 export interface Registration {
   beneficiaryId: string;
-  /** The reception cell that registered them (reference data id, e.g. "oujda"). */
+  /** The reception cell that has the case (reference data id, e.g. "oujda"). */
   cellId: string;
   category: BeneficiaryCategory;
   sex: Sex;
@@ -25,25 +57,176 @@ export interface Registration {
   /** ISO 3166-1 alpha-2, e.g. "MA". */
   nationality: string;
   consent: Consent;
-  /** null once erased (the key was destroyed). */
-  person: PersonalData | null;
+  /** The category's attributes, as far as the cell knows them (see `PROFILE_FIELDS`). */
+  profile: BeneficiaryProfile;
+  person: Opened<PersonalData>;
   registeredAt: string;
 }
 
+/** Which purposes' consent changes; `actor` is who recorded it (law 09-08 asks who and when). */
+type ConsentChange = ConsentChangedV1 & { actor: string };
+
 export type BeneficiaryRegistered = DomainEvent<'BeneficiaryRegistered', Registration>;
+export type BeneficiaryProfileRecorded = DomainEvent<'BeneficiaryProfileRecorded', BeneficiaryProfileRecordedV1>;
+/** Personal data recorded or corrected after registration: the fields given replace theirs. */
+export type PersonalDataRecorded = DomainEvent<'PersonalDataRecorded', { beneficiaryId: string; person: Opened<Partial<PersonalData>>; recordedAt: string }>;
+export type ConsentGiven = DomainEvent<'ConsentGiven', ConsentChange>;
+export type ConsentWithdrawn = DomainEvent<'ConsentWithdrawn', ConsentChange>;
+export type NeedsAssessed = DomainEvent<'NeedsAssessed', NeedsAssessedV1>;
+export type NeedMet = DomainEvent<'NeedMet', NeedMetV1>;
+export type FollowUpScheduled = DomainEvent<'FollowUpScheduled', FollowUpScheduledV1 & WithNote>;
+export type FollowUpRecorded = DomainEvent<'FollowUpRecorded', FollowUpRecordedV1 & WithNote>;
+export type TransferRequested = DomainEvent<'TransferRequested', TransferRequestedV1 & WithNote>;
+export type TransferAccepted = DomainEvent<'TransferAccepted', TransferAcceptedV1 & WithNote>;
+export type TransferDeclined = DomainEvent<'TransferDeclined', TransferDeclinedV1 & WithNote>;
+export type CaseClosed = DomainEvent<'CaseClosed', CaseClosedV1 & WithNote>;
+export type CaseReopened = DomainEvent<'CaseReopened', CaseReopenedV1 & WithNote>;
+/**
+ * A cell's decision on a possible duplicate (another beneficiary who may be the same person):
+ * linked (the same person) or dismissed (not the same). Kept in intake only.
+ */
+interface DuplicateDecisionData {
+  beneficiaryId: string;
+  otherBeneficiaryId: string;
+  decidedAt: string;
+}
+export type DuplicateLinked = DomainEvent<'DuplicateLinked', DuplicateDecisionData>;
+export type DuplicateDismissed = DomainEvent<'DuplicateDismissed', DuplicateDecisionData>;
 
-export type BeneficiaryEvent = BeneficiaryRegistered;
+export type BeneficiaryEvent =
+  | BeneficiaryRegistered
+  | BeneficiaryProfileRecorded
+  | PersonalDataRecorded
+  | ConsentGiven
+  | ConsentWithdrawn
+  | NeedsAssessed
+  | NeedMet
+  | FollowUpScheduled
+  | FollowUpRecorded
+  | TransferRequested
+  | TransferAccepted
+  | TransferDeclined
+  | CaseClosed
+  | CaseReopened
+  | DuplicateLinked
+  | DuplicateDismissed;
 
-export type Beneficiary = { status: 'unknown' } | ({ status: 'registered' } & Registration);
+export type BeneficiaryEventType = BeneficiaryEvent['type'];
+
+/** A need the cell assessed (code from the needs catalogue), open until it is met. */
+export interface Need {
+  code: string;
+  priority: NeedPriority;
+  status: 'open' | 'met';
+  assessedAt: string;
+  metAt?: string;
+}
+
+/** A follow-up: a date by which the cell checks on the beneficiary again, then its outcome. */
+export interface FollowUp {
+  followUpId: string;
+  /** YYYY-MM-DD */
+  dueDate: string;
+  note?: Opened<string>;
+  scheduledAt: string;
+  outcome?: FollowUpOutcome;
+  outcomeNote?: Opened<string>;
+  recordedAt?: string;
+}
+
+/** A request that another cell takes the case over (the beneficiary moved, or needs its services). */
+export interface PendingTransfer {
+  transferId: string;
+  toCellId: string;
+  reason: TransferReason;
+  note?: Opened<string>;
+  requestedAt: string;
+}
+
+export interface Closure {
+  reason: CloseReason;
+  note?: Opened<string>;
+  closedAt: string;
+}
+
+export type DuplicateDecision = 'linked' | 'dismissed';
+
+/** An open or closed case: the registration (with current consent and profile) and what followed. */
+export interface BeneficiaryCase extends Registration {
+  status: 'open' | 'closed';
+  needs: Record<string, Need>;
+  followUps: Record<string, FollowUp>;
+  pendingTransfer: PendingTransfer | null;
+  /** The last closure while the case is closed; null while it is open. */
+  closure: Closure | null;
+  /** Decisions on possible duplicates, by the other beneficiary's id. */
+  duplicates: Record<string, DuplicateDecision>;
+}
+
+export type Beneficiary = { status: 'unknown' } | BeneficiaryCase;
 
 export const initialState: Beneficiary = { status: 'unknown' };
 
-export const evolve = (_state: Beneficiary, event: BeneficiaryEvent): Beneficiary => {
+const withNote = (note: Opened<string> | undefined): { note?: Opened<string> } => (note === undefined ? {} : { note });
+
+/** Only a registration starts a case; any other event on an unknown beneficiary is a corrupt stream. */
+const caseOf = (state: Beneficiary, event: BeneficiaryEvent): BeneficiaryCase => {
+  if (state.status === 'unknown') throw new Error(`${event.type} before BeneficiaryRegistered`);
+  return state;
+};
+
+export const evolve = (state: Beneficiary, event: BeneficiaryEvent): Beneficiary => {
+  if (event.type === 'BeneficiaryRegistered') {
+    return { status: 'open', ...event.data, needs: {}, followUps: {}, pendingTransfer: null, closure: null, duplicates: {} };
+  }
+  const current = caseOf(state, event);
   switch (event.type) {
-    case 'BeneficiaryRegistered':
-      return { status: 'registered', ...event.data };
+    case 'BeneficiaryProfileRecorded':
+      return { ...current, profile: { ...current.profile, ...event.data.profile } };
+    case 'PersonalDataRecorded':
+      // A correction read without the vault (null) leaves what is known as it was.
+      return { ...current, person: current.person && event.data.person ? { ...current.person, ...event.data.person } : current.person };
+    case 'ConsentGiven':
+      return { ...current, consent: { ...current.consent, [event.data.purpose]: true } };
+    case 'ConsentWithdrawn':
+      return { ...current, consent: { ...current.consent, [event.data.purpose]: false } };
+    case 'NeedsAssessed': {
+      const needs = { ...current.needs };
+      for (const { code, priority } of event.data.needs) needs[code] = { code, priority, status: 'open', assessedAt: event.data.assessedAt };
+      return { ...current, needs };
+    }
+    case 'NeedMet': {
+      const need = current.needs[event.data.code]!;
+      return { ...current, needs: { ...current.needs, [need.code]: { ...need, status: 'met', metAt: event.data.metAt } } };
+    }
+    case 'FollowUpScheduled': {
+      const { followUpId, dueDate, scheduledAt, note } = event.data;
+      return { ...current, followUps: { ...current.followUps, [followUpId]: { followUpId, dueDate, ...withNote(note), scheduledAt } } };
+    }
+    case 'FollowUpRecorded': {
+      const { followUpId, outcome, recordedAt, note } = event.data;
+      const followUp = current.followUps[followUpId]!;
+      const outcomeNote = note === undefined ? {} : { outcomeNote: note };
+      return { ...current, followUps: { ...current.followUps, [followUpId]: { ...followUp, outcome, ...outcomeNote, recordedAt } } };
+    }
+    case 'TransferRequested': {
+      const { transferId, toCellId, reason, requestedAt, note } = event.data;
+      return { ...current, pendingTransfer: { transferId, toCellId, reason, ...withNote(note), requestedAt } };
+    }
+    case 'TransferAccepted':
+      return { ...current, cellId: event.data.toCellId, pendingTransfer: null };
+    case 'TransferDeclined':
+      return { ...current, pendingTransfer: null };
+    case 'CaseClosed':
+      return { ...current, status: 'closed', closure: { reason: event.data.reason, ...withNote(event.data.note), closedAt: event.data.closedAt } };
+    case 'CaseReopened':
+      return { ...current, status: 'open', closure: null };
+    case 'DuplicateLinked':
+      return { ...current, duplicates: { ...current.duplicates, [event.data.otherBeneficiaryId]: 'linked' } };
+    case 'DuplicateDismissed':
+      return { ...current, duplicates: { ...current.duplicates, [event.data.otherBeneficiaryId]: 'dismissed' } };
     default: {
-      const unknown: never = event.type;
+      const unknown: never = event;
       return unknown;
     }
   }

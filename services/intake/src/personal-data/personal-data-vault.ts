@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { SealedData } from '@oriental/intake-domain';
 import { DocumentCollection, ReadStore } from '@oriental/read-store';
 
 /**
@@ -7,15 +8,6 @@ import { DocumentCollection, ReadStore } from '@oriental/read-store';
  * Destroying a beneficiary's key makes their personal data unreadable in every stored event
  * (crypto-shredding) without rewriting the log.
  */
-export interface SealedData {
-  alg: 'A256GCM';
-  /** Key id: the beneficiary id. */
-  kid: string;
-  iv: string;
-  tag: string;
-  ciphertext: string;
-}
-
 interface WrappedKey {
   iv: string;
   tag: string;

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { BeneficiaryCategories, consentSchema, Sexes } from '@oriental/contracts';
+import { BeneficiaryCategories, beneficiaryProfileSchema, consentSchema, Sexes } from '@oriental/contracts';
+import { personalDataSchema } from '@oriental/intake-domain';
 import { z } from 'zod';
 
 /**
@@ -22,17 +23,11 @@ export const registerBeneficiaryBody = z.strictObject({
   consent: z.strictObject(consentSchema.shape).meta({
     description: 'services: to receive guidance and support from the cell; sharing: to share the case with partner services; statistics: to be counted, pseudonymously',
   }),
-  person: z
-    .strictObject({
-      firstName: z.string().min(1).max(100).meta({ example: 'Amina' }),
-      lastName: z.string().min(1).max(100).meta({ example: 'Benali' }),
-      phone: z
-        .string()
-        .regex(/^\+?[0-9][0-9 ]{5,19}$/, 'must be 6 to 20 digits, optionally with a leading +')
-        .optional()
-        .meta({ example: '+212600000000', description: 'International or national format' }),
-    })
-    .meta({ description: 'Personal data: encrypted at rest, never published' }),
+  profile: z
+    .strictObject(beneficiaryProfileSchema.shape)
+    .optional()
+    .meta({ description: "The category's attributes as far as known: MRE countryOfResidence, visitPurpose; returnee returnDate, returnedFrom, returnKind; RPT residenceStatus, arrivalYear; anyone languages" }),
+  person: personalDataSchema.meta({ description: 'Personal data: encrypted at rest, never published' }),
 });
 
 export type RegisterBeneficiaryBody = z.output<typeof registerBeneficiaryBody>;
