@@ -37,19 +37,19 @@ const LATIN_LETTERS: Readonly<Record<string, string>> = {
 };
 
 const ARABIC_LETTER = /[\u0600-\u06FF\u0750-\u077F]/;
-/** A word-final ه is often typed for ة (فاطمه for فاطمة): read it as the vowel. */
-const FINAL_HEH = /\u0647(?=\s|$)/gu;
+/** A final ه is often typed for ة (فاطمه for فاطمة): read it as the vowel. */
+const FINAL_HEH = /\u0647$/u;
 const MARKS = /\p{M}/gu;
 const NOT_A_LETTER = /[^\p{L}]/gu;
 
 /** Step 1-2: lower-case Latin letters only (other scripts' letters are kept as they are). */
 const latinLetters = (name: string): string => {
-  const folded = name.normalize('NFKC').replace(FINAL_HEH, '\u0629').toLowerCase().normalize('NFD').replace(MARKS, '');
+  const letters = name.normalize('NFKC').toLowerCase().normalize('NFD').replace(MARKS, '').replace(NOT_A_LETTER, '').replace(FINAL_HEH, '\u0629');
   let out = '';
-  for (const char of folded) {
+  for (const char of letters) {
     out += ARABIC_TO_LATIN[char] ?? LATIN_LETTERS[char] ?? (ARABIC_LETTER.test(char) ? '' : char);
   }
-  return out.replace(NOT_A_LETTER, '');
+  return out;
 };
 
 const VOWELS = 'aeiouy';
