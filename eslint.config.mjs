@@ -49,7 +49,8 @@ export default [
             { sourceTag: 'scope:intake', onlyDependOnLibsWithTags: ['scope:intake', 'scope:shared'] },
             { sourceTag: 'scope:referral', onlyDependOnLibsWithTags: ['scope:referral', 'scope:shared'] },
             { sourceTag: 'scope:capacity-building', onlyDependOnLibsWithTags: ['scope:capacity-building', 'scope:shared'] },
-            { sourceTag: 'scope:reporting', onlyDependOnLibsWithTags: ['scope:reporting', 'scope:shared'] },
+            // Reporting replays journeys from the event store with each context's own deciders: it may import their pure domains, never their apps.
+            { sourceTag: 'scope:reporting', onlyDependOnLibsWithTags: ['scope:reporting', 'scope:shared', 'type:domain'] },
             // The embedded host composes every service in one process, and only it may.
             { sourceTag: 'scope:network', onlyDependOnLibsWithTags: ['*'] },
           ],

@@ -1,55 +1,52 @@
-import { Controller, Get, Inject, Param, ParseUUIDPipe } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { StoredEvent } from '@oriental/contracts';
+import { Controller, Get, Inject, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { EVENT_STORE, EventStore } from '@oriental/event-store';
-import { NotFound, RequestValidationError } from '@oriental/service-kit';
+import { ApiProblemResponse, ApiResponseOf, Clock, CLOCK, RequestValidationError } from '@oriental/service-kit';
+import { AS_OF_FORMAT, caseStateOf, journeyOf, parseAsOf } from './journey';
+import { CaseState, caseStateSchema, Journey, journeySchema } from './journey.schema';
 
-/** Sealed personal data is shown as such: the journey replay never decrypts it. */
-const redactSealed = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(redactSealed);
-  if (value && typeof value === 'object') {
-    if ((value as { alg?: unknown }).alg === 'A256GCM' && 'ciphertext' in value) return '[personal data: encrypted]';
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSealed(v)]));
-  }
-  return value;
-};
+const beneficiaryIdPipe = new ParseUUIDPipe({ exceptionFactory: () => new RequestValidationError([{ field: 'beneficiaryId', message: 'must be a UUID' }]) });
 
-export interface JourneyEntry {
-  type: string;
-  occurredAt: string;
-  actor: string;
-  cellId?: string;
-  stream: string;
-  revision: number;
-  data: unknown;
-}
-
-const toEntry = (event: StoredEvent): JourneyEntry => ({
-  type: event.type,
-  occurredAt: event.metadata.occurredAt,
-  actor: event.metadata.actor,
-  ...(event.metadata.cellId ? { cellId: event.metadata.cellId } : {}),
-  stream: event.stream,
-  revision: event.revision,
-  data: redactSealed(event.data),
-});
-
-/** Auditors replay a beneficiary's journey: every event of every context, in order, from the store. */
+/**
+ * Auditors replay a beneficiary's journey from the event store (not from a read model): every
+ * event of every context, in order, and the case as it stood at any instant.
+ */
 @ApiTags('journeys')
 @Controller('journeys')
 export class JourneyQuery {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   @Get(':beneficiaryId')
-  @ApiOperation({ summary: "A beneficiary's journey across all contexts, in the order it happened" })
-  @ApiOkResponse({ description: '{ events: [{ type, occurredAt, actor, cellId, data }] }' })
-  @ApiNotFoundResponse({ description: 'JOURNEY_NOT_FOUND' })
-  async journey(
-    @Param('beneficiaryId', new ParseUUIDPipe({ exceptionFactory: () => new RequestValidationError([{ field: 'beneficiaryId', message: 'must be a UUID' }]) }))
-    beneficiaryId: string,
-  ): Promise<{ beneficiaryId: string; events: JourneyEntry[] }> {
-    const events = await this.store.readJourney(beneficiaryId);
-    if (events.length === 0) throw new NotFound('Journey of beneficiary', beneficiaryId, 'JOURNEY_NOT_FOUND');
-    return { beneficiaryId, events: events.map(toEntry) };
+  @ApiOperation({
+    summary: "A beneficiary's journey across intake and referral, in the order it happened",
+    description:
+      'Every event whose metadata names the beneficiary, in log order, each with a one-line summary. Sealed personal data is never opened, free-text notes are withheld.',
+  })
+  @ApiParam({ name: 'beneficiaryId', format: 'uuid' })
+  @ApiResponseOf(200, journeySchema, 'The journey')
+  @ApiProblemResponse(400, 'VALIDATION_FAILED: the id is not a UUID')
+  @ApiProblemResponse(404, 'JOURNEY_NOT_FOUND: no event names this beneficiary')
+  journey(@Param('beneficiaryId', beneficiaryIdPipe) beneficiaryId: string): Promise<Journey> {
+    return journeyOf(this.store, beneficiaryId);
+  }
+
+  @Get(':beneficiaryId/state')
+  @ApiOperation({
+    summary: 'The case as it stood at an instant: cell, status, consents, needs, follow-ups and referrals',
+    description:
+      "Folds, with intake's and referral's own deciders, the journey's events that occurred (metadata.occurredAt, the command's clock) at or before `asOf`, in log order; within a stream the fold stops at the first event that occurred later.",
+  })
+  @ApiParam({ name: 'beneficiaryId', format: 'uuid' })
+  @ApiQuery({ name: 'asOf', required: false, description: `ISO 8601 instant with a time zone; now when absent. ${AS_OF_FORMAT}`, example: '2026-07-15T09:30:00Z' })
+  @ApiResponseOf(200, caseStateSchema, 'The case at asOf')
+  @ApiProblemResponse(400, 'VALIDATION_FAILED: the id is not a UUID, or asOf is not an ISO 8601 instant')
+  @ApiProblemResponse(404, 'JOURNEY_NOT_FOUND: no event names this beneficiary; JOURNEY_NOT_STARTED: asOf is before their registration')
+  state(@Param('beneficiaryId', beneficiaryIdPipe) beneficiaryId: string, @Query('asOf') asOf?: string): Promise<CaseState> {
+    const instant = asOf === undefined ? this.clock.now() : parseAsOf(asOf);
+    if (!instant) throw new RequestValidationError([{ field: 'asOf', message: AS_OF_FORMAT }]);
+    return caseStateOf(this.store, beneficiaryId, instant);
   }
 }
