@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
 import { SERVICE_CONFIG, ServiceConfig } from '@oriental/service-kit';
 import { BeneficiaryCodec } from './beneficiary.codec';
+import { duplicateDetectionProviders } from './duplicates/duplicates.providers';
 import { GetBeneficiaryController } from './get-beneficiary/get-beneficiary.controller';
 import { loadMasterKey } from './personal-data/master-key';
 import { PersonalDataVault } from './personal-data/personal-data-vault';
@@ -18,6 +19,7 @@ import { RegisterBeneficiaryHandler } from './register-beneficiary/register-bene
     },
     { provide: BeneficiaryCodec, inject: [PersonalDataVault], useFactory: (vault: PersonalDataVault) => new BeneficiaryCodec(vault) },
     RegisterBeneficiaryHandler,
+    ...duplicateDetectionProviders,
   ],
 })
 export class IntakeModule {}

@@ -24,7 +24,7 @@ export class RegisterBeneficiaryController {
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Same key and body: same answer, nothing appended again' })
   @ApiHeader({ name: 'X-Actor', required: false, description: 'Who acts (until authentication lands)' })
   @ApiBodyOf(registerBeneficiaryBody)
-  @ApiCreatedResponse({ type: BeneficiaryCreatedDto })
+  @ApiCreatedResponse({ type: BeneficiaryCreatedDto, description: 'Registered; with the beneficiaries who may be the same person' })
   @ApiBadRequestResponse({ description: 'Invalid or unknown field, unknown cell, missing Idempotency-Key (problem details with field errors)' })
   @ApiConflictResponse({ description: 'IDEMPOTENCY_KEY_REUSED: the key was used with another body' })
   @ApiUnprocessableEntityResponse({ description: 'A business rule refused it (e.g. CONSENT_TO_SERVICES_REQUIRED)' })
@@ -33,10 +33,10 @@ export class RegisterBeneficiaryController {
     @CommandRequest() context: CommandContext,
     @Res({ passthrough: true }) response: Response,
   ): Promise<BeneficiaryCreatedDto> {
-    const { beneficiaryId, revision, replayed } = await this.handler.handle(body, context);
+    const { beneficiaryId, revision, replayed, possibleDuplicates } = await this.handler.handle(body, context);
     response.setHeader('Location', `/beneficiaries/${beneficiaryId}`);
     response.setHeader('ETag', etagOf(revision));
     if (replayed) response.setHeader('Idempotent-Replayed', 'true');
-    return { beneficiaryId };
+    return { beneficiaryId, possibleDuplicates };
   }
 }

@@ -32,7 +32,22 @@ export const registerBeneficiaryBody = z.strictObject({
 
 export type RegisterBeneficiaryBody = z.output<typeof registerBeneficiaryBody>;
 
+export class PossibleDuplicateDto {
+  @ApiProperty({ format: 'uuid', description: 'A beneficiary registered earlier who may be the same person' })
+  beneficiaryId!: string;
+
+  @ApiProperty({ minimum: 0, maximum: 1, example: 0.9, description: '1.0 same phone; 0.9 same name and birth year; 0.8 same name, birth year one off' })
+  score!: number;
+}
+
 export class BeneficiaryCreatedDto {
   @ApiProperty({ format: 'uuid' })
   beneficiaryId!: string;
+
+  @ApiProperty({
+    type: [PossibleDuplicateDto],
+    description:
+      'Beneficiaries who may be the same person (name in any spelling, birth year within one year, or the same phone), strongest first. They do not stop the registration: link or dismiss them with POST /beneficiaries/{id}/duplicates/{otherId}/link|dismiss. A retry with the same Idempotency-Key answers the same list.',
+  })
+  possibleDuplicates!: PossibleDuplicateDto[];
 }

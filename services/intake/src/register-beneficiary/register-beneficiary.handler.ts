@@ -3,6 +3,8 @@ import { beneficiaryDecider, beneficiaryStream } from '@oriental/intake-domain';
 import { ReferenceData } from '@oriental/reference-data';
 import { COMMAND_EXECUTOR, CommandContext, CommandExecutor, keyedId, REFERENCE_DATA, RequestValidationError } from '@oriental/service-kit';
 import { BeneficiaryCodec } from '../beneficiary.codec';
+import { DuplicateFinder } from '../duplicates/duplicate-finder';
+import { PossibleDuplicate } from '../duplicates/scoring';
 import { RegisterBeneficiaryBody } from './register-beneficiary.dto';
 
 @Injectable()
@@ -11,9 +13,10 @@ export class RegisterBeneficiaryHandler {
     @Inject(COMMAND_EXECUTOR) private readonly executor: CommandExecutor,
     @Inject(REFERENCE_DATA) private readonly referenceData: ReferenceData,
     private readonly codec: BeneficiaryCodec,
+    private readonly duplicates: DuplicateFinder,
   ) {}
 
-  async handle(body: RegisterBeneficiaryBody, context: CommandContext): Promise<{ beneficiaryId: string; revision: number; replayed: boolean }> {
+  async handle(body: RegisterBeneficiaryBody, context: CommandContext): Promise<{ beneficiaryId: string; revision: number; replayed: boolean; possibleDuplicates: PossibleDuplicate[] }> {
     if (!this.referenceData.isKnownCell(body.cellId)) {
       throw new RequestValidationError([{ field: 'cellId', message: `unknown cell "${body.cellId}"` }]);
     }
@@ -42,6 +45,14 @@ export class RegisterBeneficiaryHandler {
         },
       },
     });
-    return { beneficiaryId, revision: outcome.revision, replayed: outcome.replayed };
+    // After the append, so a refused registration searches nothing; it never refuses one. Kept
+    // at the first answer, so that a retry answers the same list (DuplicateFinder).
+    const { firstName, lastName, phone } = body.person;
+    const possibleDuplicates = await this.duplicates.screenRegistration(
+      beneficiaryId,
+      { firstName, lastName, birthYear: body.birthYear, ...(phone ? { phone } : {}) },
+      outcome.replayed,
+    );
+    return { beneficiaryId, revision: outcome.revision, replayed: outcome.replayed, possibleDuplicates };
   }
 }
