@@ -42,7 +42,7 @@ describe('intake API', () => {
   describe('POST /beneficiaries', () => {
     it('registers a beneficiary: 201 with the new id, an ETag and a Location', async () => {
       const response = await register(registration()).expect(201);
-      expect(response.body).toEqual({ beneficiaryId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(response.body).toEqual({ beneficiaryId: expect.stringMatching(/^[0-9a-f-]{36}$/), possibleDuplicates: [] });
       expect(response.headers.etag).toBe('"0"');
       expect(response.headers.location).toBe(`/beneficiaries/${response.body.beneficiaryId}`);
 
