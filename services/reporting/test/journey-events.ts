@@ -92,6 +92,10 @@ export const aJourney = (beneficiaryId: string = randomUUID()) => {
       intake(at, { type: 'CaseClosed', data: { beneficiaryId, reason, closedAt: at } });
       return builder;
     },
+    reopened(at: string) {
+      intake(at, { type: 'CaseReopened', data: { beneficiaryId, reopenedAt: at } });
+      return builder;
+    },
     referralSent(at: string, partnerId: string, need: string, { override = false, answerDueBy = '2026-08-30T00:00:00.000Z' } = {}) {
       const referralId = randomUUID();
       referralIds.push(referralId);
