@@ -8,9 +8,54 @@ import { loadMasterKey } from './personal-data/master-key';
 import { PersonalDataVault } from './personal-data/personal-data-vault';
 import { RegisterBeneficiaryController } from './register-beneficiary/register-beneficiary.controller';
 import { RegisterBeneficiaryHandler } from './register-beneficiary/register-beneficiary.handler';
+import { RecordProfileController } from './record-profile/record-profile.controller';
+import { RecordProfileHandler } from './record-profile/record-profile.handler';
+import { RecordConsentController } from './record-consent/record-consent.controller';
+import { RecordConsentHandler } from './record-consent/record-consent.handler';
+import { AssessNeedsController } from './assess-needs/assess-needs.controller';
+import { AssessNeedsHandler } from './assess-needs/assess-needs.handler';
+import { MarkNeedMetController } from './mark-need-met/mark-need-met.controller';
+import { MarkNeedMetHandler } from './mark-need-met/mark-need-met.handler';
+import { ScheduleFollowUpController } from './schedule-follow-up/schedule-follow-up.controller';
+import { ScheduleFollowUpHandler } from './schedule-follow-up/schedule-follow-up.handler';
+import { RecordFollowUpOutcomeController } from './record-follow-up-outcome/record-follow-up-outcome.controller';
+import { RecordFollowUpOutcomeHandler } from './record-follow-up-outcome/record-follow-up-outcome.handler';
+import { RequestTransferController } from './request-transfer/request-transfer.controller';
+import { RequestTransferHandler } from './request-transfer/request-transfer.handler';
+import { AcceptTransferController } from './accept-transfer/accept-transfer.controller';
+import { AcceptTransferHandler } from './accept-transfer/accept-transfer.handler';
+import { DeclineTransferController } from './decline-transfer/decline-transfer.controller';
+import { DeclineTransferHandler } from './decline-transfer/decline-transfer.handler';
+import { CloseCaseController } from './close-case/close-case.controller';
+import { CloseCaseHandler } from './close-case/close-case.handler';
+import { ReopenCaseController } from './reopen-case/reopen-case.controller';
+import { ReopenCaseHandler } from './reopen-case/reopen-case.handler';
+import { DecideDuplicateController } from './decide-duplicate/decide-duplicate.controller';
+import { DecideDuplicateHandler } from './decide-duplicate/decide-duplicate.handler';
+import { BeneficiaryCommands } from './casework/beneficiary-commands';
+import { CaseFollowUpsConsumer } from './overdue-follow-ups/case-follow-ups.consumer';
+import { CaseFollowUpsProjection } from './overdue-follow-ups/case-follow-ups.projection';
+import { OverdueFollowUpsQuery } from './overdue-follow-ups/overdue-follow-ups.query';
 
 @Module({
-  controllers: [RegisterBeneficiaryController, GetBeneficiaryController],
+  controllers: [
+    RegisterBeneficiaryController,
+    GetBeneficiaryController,
+    RecordProfileController,
+    RecordConsentController,
+    AssessNeedsController,
+    MarkNeedMetController,
+    ScheduleFollowUpController,
+    RecordFollowUpOutcomeController,
+    RequestTransferController,
+    AcceptTransferController,
+    DeclineTransferController,
+    CloseCaseController,
+    ReopenCaseController,
+    DecideDuplicateController,
+    OverdueFollowUpsQuery,
+    CaseFollowUpsConsumer,
+  ],
   providers: [
     {
       provide: PersonalDataVault,
@@ -19,6 +64,20 @@ import { RegisterBeneficiaryHandler } from './register-beneficiary/register-bene
     },
     { provide: BeneficiaryCodec, inject: [PersonalDataVault], useFactory: (vault: PersonalDataVault) => new BeneficiaryCodec(vault) },
     RegisterBeneficiaryHandler,
+    BeneficiaryCommands,
+    RecordProfileHandler,
+    RecordConsentHandler,
+    AssessNeedsHandler,
+    MarkNeedMetHandler,
+    ScheduleFollowUpHandler,
+    RecordFollowUpOutcomeHandler,
+    RequestTransferHandler,
+    AcceptTransferHandler,
+    DeclineTransferHandler,
+    CloseCaseHandler,
+    ReopenCaseHandler,
+    DecideDuplicateHandler,
+    { provide: CaseFollowUpsProjection, inject: [READ_STORE], useFactory: (store: ReadStore) => new CaseFollowUpsProjection(store) },
     ...duplicateDetectionProviders,
   ],
 })

@@ -185,9 +185,15 @@ describe('intake API', () => {
       expect(response.body).toEqual({
         ...sent,
         beneficiaryId: body.beneficiaryId,
-        status: 'registered',
+        status: 'open',
+        profile: {},
         personalData: 'present',
         registeredAt: '2026-07-15T09:30:00.000Z',
+        needs: [],
+        followUps: [],
+        pendingTransfer: null,
+        closure: null,
+        duplicates: [],
         revision: 0,
       });
     });

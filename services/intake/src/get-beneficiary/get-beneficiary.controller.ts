@@ -1,13 +1,11 @@
-import { Controller, Get, Inject, Param, ParseUUIDPipe, Res } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpStatus, Inject, Param, Res } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { beneficiaryDecider, beneficiaryStream } from '@oriental/intake-domain';
-import { COMMAND_EXECUTOR, CommandExecutor, etagOf, NotFound, RequestValidationError } from '@oriental/service-kit';
+import { COMMAND_EXECUTOR, CommandExecutor, etagOf, NotFound } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { BeneficiaryCodec } from '../beneficiary.codec';
-
-const uuidPipe = new ParseUUIDPipe({
-  exceptionFactory: () => new RequestValidationError([{ field: 'id', message: 'must be a UUID' }]),
-});
+import { ApiResponseOf, uuidParam } from '../casework/casework-http';
+import { BeneficiaryCaseAnswer, beneficiaryCaseAnswer } from './get-beneficiary.dto';
 
 @ApiTags('beneficiaries')
 @Controller('beneficiaries')
@@ -18,14 +16,20 @@ export class GetBeneficiaryController {
   ) {}
 
   @Get(':id')
-  @ApiOperation({ summary: "A beneficiary's current state, folded from their stream" })
-  @ApiOkResponse({ description: 'The beneficiary; ETag is the stream revision, for If-Match on later commands' })
+  @ApiOperation({ summary: "A beneficiary's case, folded from their stream, personal data opened for intake" })
+  @ApiResponseOf(HttpStatus.OK, beneficiaryCaseAnswer, 'The case; ETag is the stream revision, for If-Match on later commands')
   @ApiNotFoundResponse({ description: 'BENEFICIARY_NOT_FOUND' })
-  async get(@Param('id', uuidPipe) id: string, @Res({ passthrough: true }) response: Response) {
+  async get(@Param('id', uuidParam('id')) id: string, @Res({ passthrough: true }) response: Response): Promise<BeneficiaryCaseAnswer> {
     const { state, revision } = await this.executor.load(beneficiaryStream(id), beneficiaryDecider, this.codec);
     if (state.status === 'unknown') throw new NotFound('Beneficiary', id, 'BENEFICIARY_NOT_FOUND');
     response.setHeader('ETag', etagOf(revision));
-    const { status, ...beneficiary } = state;
-    return { ...beneficiary, status, revision, personalData: beneficiary.person ? 'present' : 'erased' };
+    return {
+      ...state,
+      personalData: state.person ? 'present' : 'erased',
+      needs: Object.values(state.needs),
+      followUps: Object.values(state.followUps).sort((a, b) => a.dueDate.localeCompare(b.dueDate)),
+      duplicates: Object.entries(state.duplicates).map(([otherBeneficiaryId, decision]) => ({ otherBeneficiaryId, decision })),
+      revision,
+    };
   }
 }

@@ -1,0 +1,42 @@
+import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import type { Response } from 'express';
+import { answerCommand, ApiCaseCommand, CaseCommandAnswer, OK, uuidParam } from '../casework/casework-http';
+import { decideDuplicateBody } from './decide-duplicate.dto';
+import { DecideDuplicateHandler } from './decide-duplicate.handler';
+
+const RULES = 'DUPLICATE_OF_ITSELF, CASE_CLOSED; 404 OTHER_BENEFICIARY_NOT_FOUND';
+
+@Controller('beneficiaries')
+export class DecideDuplicateController {
+  constructor(private readonly handler: DecideDuplicateHandler) {}
+
+  @Post(':id/duplicates/:otherId/link')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Records that another beneficiary is the same person (the same decision again changes nothing)' })
+  @ApiCaseCommand(OK, RULES)
+  async link(
+    @Param('id', uuidParam('id')) beneficiaryId: string,
+    @Param('otherId', uuidParam('otherId')) otherId: string,
+    @Body(new ZodBodyPipe(decideDuplicateBody)) _body: unknown,
+    @CommandRequest() context: CommandContext,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<CaseCommandAnswer> {
+    return answerCommand(response, beneficiaryId, await this.handler.handle('LinkDuplicate', beneficiaryId, otherId, context));
+  }
+
+  @Post(':id/duplicates/:otherId/dismiss')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Records that a possible duplicate is another person' })
+  @ApiCaseCommand(OK, RULES)
+  async dismiss(
+    @Param('id', uuidParam('id')) beneficiaryId: string,
+    @Param('otherId', uuidParam('otherId')) otherId: string,
+    @Body(new ZodBodyPipe(decideDuplicateBody)) _body: unknown,
+    @CommandRequest() context: CommandContext,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<CaseCommandAnswer> {
+    return answerCommand(response, beneficiaryId, await this.handler.handle('DismissDuplicate', beneficiaryId, otherId, context));
+  }
+}

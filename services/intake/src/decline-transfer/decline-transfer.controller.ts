@@ -1,0 +1,28 @@
+import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { ApiBodyOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { answerCommand, ApiCaseCommand, CaseCommandAnswer, OK, uuidParam } from '../casework/casework-http';
+import { declineTransferBody } from './decline-transfer.dto';
+import { DeclineTransferHandler } from './decline-transfer.handler';
+
+@Controller('beneficiaries')
+export class DeclineTransferController {
+  constructor(private readonly handler: DeclineTransferHandler) {}
+
+  @Post(':id/transfers/:transferId/decline')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'The receiving cell declines the pending transfer: the case stays where it is' })
+  @ApiBodyOf(declineTransferBody)
+  @ApiCaseCommand(OK, 'NO_PENDING_TRANSFER, CASE_CLOSED')
+  async decline(
+    @Param('id', uuidParam('id')) beneficiaryId: string,
+    @Param('transferId', uuidParam('transferId')) transferId: string,
+    @Body(new ZodBodyPipe(declineTransferBody)) body: z.output<typeof declineTransferBody>,
+    @CommandRequest() context: CommandContext,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<CaseCommandAnswer> {
+    return answerCommand(response, beneficiaryId, await this.handler.handle(beneficiaryId, transferId, body, context));
+  }
+}

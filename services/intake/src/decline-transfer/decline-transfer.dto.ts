@@ -1,0 +1,4 @@
+import { optionalBody, optionalNote } from '../casework/casework-http';
+
+/** `POST /beneficiaries/{id}/transfers/{transferId}/decline`: an optional note of the receiving cell. */
+export const declineTransferBody = optionalBody({ note: optionalNote() });

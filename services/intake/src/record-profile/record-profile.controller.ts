@@ -1,0 +1,26 @@
+import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { ApiBodyOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import type { Response } from 'express';
+import { answerCommand, ApiCaseCommand, CaseCommandAnswer, OK, uuidParam } from '../casework/casework-http';
+import { RecordProfileBody, recordProfileBody } from './record-profile.dto';
+import { RecordProfileHandler } from './record-profile.handler';
+
+@Controller('beneficiaries')
+export class RecordProfileController {
+  constructor(private readonly handler: RecordProfileHandler) {}
+
+  @Post(':id/profile')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: "Records or corrects a beneficiary's profile (fields of their category) and personal data" })
+  @ApiBodyOf(recordProfileBody)
+  @ApiCaseCommand(OK, 'PROFILE_FIELD_NOT_FOR_CATEGORY, PROFILE_DATE_IN_FUTURE, CASE_CLOSED')
+  async record(
+    @Param('id', uuidParam('id')) beneficiaryId: string,
+    @Body(new ZodBodyPipe(recordProfileBody)) body: RecordProfileBody,
+    @CommandRequest() context: CommandContext,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<CaseCommandAnswer> {
+    return answerCommand(response, beneficiaryId, await this.handler.handle(beneficiaryId, body, context));
+  }
+}

@@ -1,0 +1,27 @@
+import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { ApiBodyOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { answerCommand, ApiCaseCommand, CaseCommandAnswer, OK, uuidParam } from '../casework/casework-http';
+import { reopenCaseBody } from './reopen-case.dto';
+import { ReopenCaseHandler } from './reopen-case.handler';
+
+@Controller('beneficiaries')
+export class ReopenCaseController {
+  constructor(private readonly handler: ReopenCaseHandler) {}
+
+  @Post(':id/reopen')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Reopens a closed case' })
+  @ApiBodyOf(reopenCaseBody)
+  @ApiCaseCommand(OK, 'CASE_NOT_CLOSED')
+  async reopen(
+    @Param('id', uuidParam('id')) beneficiaryId: string,
+    @Body(new ZodBodyPipe(reopenCaseBody)) body: z.output<typeof reopenCaseBody>,
+    @CommandRequest() context: CommandContext,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<CaseCommandAnswer> {
+    return answerCommand(response, beneficiaryId, await this.handler.handle(beneficiaryId, body, context));
+  }
+}

@@ -1,0 +1,4 @@
+import { optionalBody, optionalNote } from '../casework/casework-http';
+
+/** `POST /beneficiaries/{id}/reopen`: an optional note. */
+export const reopenCaseBody = optionalBody({ note: optionalNote() });
