@@ -98,7 +98,7 @@ describe('DuplicateIndexFollower', () => {
       await indexed(id);
 
       expect(await found({ firstName: 'Someone', lastName: 'Else', phone: '0611223344', birthYear: 1950 })).toEqual([id]);
-      expect(JSON.stringify(await entries().find())).not.toMatch(/youssef|alaoui|ysf|alw|611223344|1990/i);
+      expect(JSON.stringify(await entries().find())).not.toMatch(/youssef|alaoui|611223344|1990/i);
     });
 
     it('moves a beneficiary to the buckets of their corrected name or phone, keeping what the correction leaves', async () => {
