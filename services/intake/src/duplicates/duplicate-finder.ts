@@ -31,9 +31,9 @@ export class DuplicateFinder {
 
   /**
    * The possible duplicates a registration answers, the same on every retry: looked up the first
-   * time and kept (the first stored answer wins a race between retries). `replayed` says the
-   * registration was already applied, so an answer is most likely kept (it is not only when the
-   * process died between the append and keeping it: it is looked up then).
+   * time and kept (the first stored answer wins a race between retries). `replayed`: the
+   * registration was applied before, so its answer is most likely kept; it is looked up anew only
+   * when the process died between the append and keeping it.
    */
   async screenRegistration(beneficiaryId: string, person: PersonToMatch, replayed: boolean): Promise<PossibleDuplicate[]> {
     if (replayed) {
