@@ -1,18 +1,16 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { ContractRegistry, IntakeContracts, Topics } from '@oriental/contracts';
+import { Topics } from '@oriental/contracts';
 import type { BusBatchContext, DeliveredMessage } from '@oriental/messaging';
 import { consumeIntegrationBatch } from '@oriental/service-kit';
-import { BeneficiaryConsentProjection } from './beneficiary-consent.projection';
+import { BeneficiaryCaseProjection, intakeContracts } from './beneficiary-case.projection';
 
-const intakeContracts = new ContractRegistry(IntakeContracts);
-
-/** Feeds the consent gate from the intake topic, a batch at a time. */
+/** Feeds the consent gate and the case facts from the intake topic, a batch at a time. */
 @Controller()
-export class BeneficiaryConsentConsumer {
-  private readonly logger = new Logger('intake-consumer');
+export class BeneficiaryCaseConsumer {
+  private readonly logger = new Logger('beneficiary-case');
 
-  constructor(@Inject(BeneficiaryConsentProjection) private readonly projection: BeneficiaryConsentProjection) {}
+  constructor(@Inject(BeneficiaryCaseProjection) private readonly projection: BeneficiaryCaseProjection) {}
 
   @EventPattern(Topics.intake)
   async onIntakeEvents(@Payload() messages: DeliveredMessage[], @Ctx() context: BusBatchContext): Promise<void> {

@@ -1,0 +1,34 @@
+import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPreconditionFailedResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBodyOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import type { Response } from 'express';
+import { answerCommand, ReferralCommands, referralIdPipe } from '../referral-commands';
+import { AcceptReferralBody, acceptReferralBody } from './accept-referral.dto';
+
+@ApiTags('referrals')
+@Controller('referrals')
+export class AcceptReferralController {
+  constructor(private readonly commands: ReferralCommands) {}
+
+  @Post(':id/accept')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'The partner accepts the referral' })
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Same key and body: same answer, nothing appended again' })
+  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag last read: 412 when the referral changed since' })
+  @ApiBodyOf(acceptReferralBody)
+  @ApiOkResponse({ description: '{ referralId, status }; ETag: the new revision' })
+  @ApiBadRequestResponse({ description: 'Invalid field or header (VALIDATION_FAILED with field errors)' })
+  @ApiNotFoundResponse({ description: 'REFERRAL_NOT_FOUND' })
+  @ApiPreconditionFailedResponse({ description: 'STALE_REVISION: If-Match is not the current revision' })
+  @ApiUnprocessableEntityResponse({ description: 'REFERRAL_NOT_AWAITING_ANSWER' })
+  async handle(
+    @Param('id', referralIdPipe) referralId: string,
+    @Body(new ZodBodyPipe(acceptReferralBody)) body: AcceptReferralBody,
+    @CommandRequest() context: CommandContext,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<{ referralId: string; status: string }> {
+    const outcome = await this.commands.run(referralId, context, { type: 'AcceptReferral', data: { ...body, actor: context.actor, now: context.now } });
+    answerCommand(response, outcome);
+    return { referralId, status: outcome.status };
+  }
+}

@@ -1,0 +1,34 @@
+import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPreconditionFailedResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBodyOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import type { Response } from 'express';
+import { answerCommand, ReferralCommands, referralIdPipe } from '../referral-commands';
+import { CompleteReferralBody, completeReferralBody } from './complete-referral.dto';
+
+@ApiTags('referrals')
+@Controller('referrals')
+export class CompleteReferralController {
+  constructor(private readonly commands: ReferralCommands) {}
+
+  @Post(':id/complete')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'The partner completes an accepted referral with its outcome' })
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Same key and body: same answer, nothing appended again' })
+  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag last read: 412 when the referral changed since' })
+  @ApiBodyOf(completeReferralBody)
+  @ApiOkResponse({ description: '{ referralId, status }; ETag: the new revision' })
+  @ApiBadRequestResponse({ description: 'Invalid field or header (VALIDATION_FAILED with field errors)' })
+  @ApiNotFoundResponse({ description: 'REFERRAL_NOT_FOUND' })
+  @ApiPreconditionFailedResponse({ description: 'STALE_REVISION: If-Match is not the current revision' })
+  @ApiUnprocessableEntityResponse({ description: 'REFERRAL_NOT_ACCEPTED' })
+  async handle(
+    @Param('id', referralIdPipe) referralId: string,
+    @Body(new ZodBodyPipe(completeReferralBody)) body: CompleteReferralBody,
+    @CommandRequest() context: CommandContext,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<{ referralId: string; status: string }> {
+    const outcome = await this.commands.run(referralId, context, { type: 'CompleteReferral', data: { ...body, actor: context.actor, now: context.now } });
+    answerCommand(response, outcome);
+    return { referralId, status: outcome.status };
+  }
+}

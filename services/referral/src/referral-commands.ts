@@ -1,0 +1,50 @@
+import { Inject, Injectable, ParseUUIDPipe } from '@nestjs/common';
+import { evolve, ReferralCommand, referralDecider, ReferralEvent, referralStream } from '@oriental/referral-domain';
+import { COMMAND_EXECUTOR, CommandContext, CommandExecutor, etagOf, NotFound, RequestValidationError } from '@oriental/service-kit';
+import type { Response } from 'express';
+import { referralCodec } from './referral.codec';
+
+export interface ReferralCommandOutcome {
+  referralId: string;
+  status: string;
+  revision: number;
+  replayed: boolean;
+  events: ReferralEvent[];
+}
+
+/**
+ * Runs a command on an existing referral: its beneficiary and current cell go into every
+ * event's metadata (the journey, and the cell's view), so the stream is read first; the
+ * executor then handles Idempotency-Key, If-Match and racing writers.
+ */
+@Injectable()
+export class ReferralCommands {
+  constructor(@Inject(COMMAND_EXECUTOR) private readonly executor: CommandExecutor) {}
+
+  async run(referralId: string, context: CommandContext, command: ReferralCommand): Promise<ReferralCommandOutcome> {
+    const stream = referralStream(referralId);
+    const { state } = await this.executor.load(stream, referralDecider, referralCodec);
+    if (state.status === 'none') throw new NotFound('Referral', referralId, 'REFERRAL_NOT_FOUND');
+    const outcome = await this.executor.execute({
+      stream,
+      decider: referralDecider,
+      codec: referralCodec,
+      context,
+      command,
+      beneficiaryId: state.beneficiaryId,
+      // A referral that follows its case is recorded at the cell it moves to.
+      cellId: command.type === 'MoveReferral' ? command.data.toCellId : state.cellId,
+    });
+    const after = outcome.replayed ? state : outcome.events.reduce(evolve, state);
+    return { referralId, status: after.status, revision: outcome.revision, replayed: outcome.replayed, events: outcome.events };
+  }
+}
+
+/** ETag (the stream's revision, for If-Match) and Idempotent-Replayed on a command's answer. */
+export const answerCommand = (response: Response, outcome: { revision: number; replayed: boolean }): void => {
+  response.setHeader('ETag', etagOf(outcome.revision));
+  if (outcome.replayed) response.setHeader('Idempotent-Replayed', 'true');
+};
+
+/** `@Param('id', referralIdPipe)`: a referral id is a UUID, or the request is a 400. */
+export const referralIdPipe = new ParseUUIDPipe({ exceptionFactory: () => new RequestValidationError([{ field: 'id', message: 'must be a UUID' }]) });

@@ -1,0 +1,34 @@
+import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBodyOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import type { Response } from 'express';
+import { answerCommand } from '../referral-commands';
+import { ReferralCreatedDto, SendReferralBody, sendReferralBody } from './send-referral.dto';
+import { SendReferralHandler } from './send-referral.handler';
+
+@ApiTags('referrals')
+@Controller('referrals')
+export class SendReferralController {
+  constructor(private readonly handler: SendReferralHandler) {}
+
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({ summary: 'Refers a beneficiary to a partner for a need' })
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Same key and body: same answer, nothing appended again' })
+  @ApiHeader({ name: 'X-Actor', required: false, description: 'Who acts (until authentication lands)' })
+  @ApiBodyOf(sendReferralBody)
+  @ApiCreatedResponse({ type: ReferralCreatedDto })
+  @ApiBadRequestResponse({ description: 'Invalid or unknown field, unknown need (VALIDATION_FAILED with field errors), bad headers' })
+  @ApiConflictResponse({ description: 'IDEMPOTENCY_KEY_REUSED' })
+  @ApiUnprocessableEntityResponse({ description: 'CONSENT_REQUIRED, BENEFICIARY_NOT_KNOWN, CASE_CLOSED, PARTNER_NOT_KNOWN, PARTNER_DOES_NOT_COVER_NEED' })
+  async send(
+    @Body(new ZodBodyPipe(sendReferralBody)) body: SendReferralBody,
+    @CommandRequest() context: CommandContext,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ReferralCreatedDto> {
+    const outcome = await this.handler.handle(body, context);
+    response.setHeader('Location', `/referrals/${outcome.referralId}`);
+    answerCommand(response, outcome);
+    return { referralId: outcome.referralId };
+  }
+}

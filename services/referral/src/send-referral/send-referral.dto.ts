@@ -1,0 +1,29 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { z } from 'zod';
+
+export const note = z.string().trim().min(1).max(2000).meta({ description: 'Free text for the cell and the partner; never published to other contexts' });
+
+/** The body of `POST /referrals`, defined once (handler type, 400s, OpenAPI schema, test builder). */
+export const sendReferralBody = z.strictObject({
+  beneficiaryId: z.string().uuid().meta({ description: 'Pseudonymous id intake gave the beneficiary' }),
+  need: z
+    .string()
+    .regex(/^[a-z0-9_]{1,60}$/, 'must be a need code such as "health"')
+    .meta({ example: 'health', description: 'Need code from the reference data (needs.json)' }),
+  partnerId: z
+    .string()
+    .regex(/^[a-z0-9-]{1,60}$/, 'must be a partner id such as "chr-al-farabi"')
+    .meta({ example: 'chr-al-farabi', description: 'Partner of the directory (GET /partners)' }),
+  note: note.optional(),
+  override: z
+    .strictObject({ reason: z.string().trim().min(3).max(500).meta({ example: 'Medical emergency; the beneficiary cannot be reached to consent' }) })
+    .optional()
+    .meta({ description: 'Sends without the beneficiary’s consent to sharing; the reason is recorded with who overrode' }),
+});
+
+export type SendReferralBody = z.output<typeof sendReferralBody>;
+
+export class ReferralCreatedDto {
+  @ApiProperty({ format: 'uuid' })
+  referralId!: string;
+}

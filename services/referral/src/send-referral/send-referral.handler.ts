@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ReferenceData } from '@oriental/reference-data';
+import { partnerDecider, partnerStream, referralDecider, referralStream } from '@oriental/referral-domain';
+import { COMMAND_EXECUTOR, CommandContext, CommandExecutor, keyedId, REFERENCE_DATA, RequestValidationError } from '@oriental/service-kit';
+import { BeneficiaryCaseProjection } from '../beneficiary-case/beneficiary-case.projection';
+import { partnerCodec, referralCodec } from '../referral.codec';
+import { SendReferralBody } from './send-referral.dto';
+
+@Injectable()
+export class SendReferralHandler {
+  constructor(
+    @Inject(COMMAND_EXECUTOR) private readonly executor: CommandExecutor,
+    @Inject(REFERENCE_DATA) private readonly referenceData: ReferenceData,
+    @Inject(BeneficiaryCaseProjection) private readonly cases: BeneficiaryCaseProjection,
+  ) {}
+
+  async handle(body: SendReferralBody, context: CommandContext): Promise<{ referralId: string; revision: number; replayed: boolean }> {
+    if (!this.referenceData.isKnownNeed(body.need)) throw new RequestValidationError([{ field: 'need', message: `unknown need "${body.need}"` }]);
+    // Derived from the key, so a retried send finds the stream it created.
+    const referralId = keyedId(context, 'referral');
+    // The case as intake's events told it (eventually consistent); the partner from its own stream.
+    const [beneficiary, partner] = await Promise.all([
+      this.cases.find(body.beneficiaryId),
+      this.executor.load(partnerStream(body.partnerId), partnerDecider, partnerCodec),
+    ]);
+    const outcome = await this.executor.execute({
+      stream: referralStream(referralId),
+      decider: referralDecider,
+      codec: referralCodec,
+      context,
+      beneficiaryId: body.beneficiaryId,
+      ...(beneficiary ? { cellId: beneficiary.cellId } : {}),
+      command: {
+        type: 'SendReferral',
+        data: {
+          referralId,
+          beneficiaryId: body.beneficiaryId,
+          need: body.need,
+          partnerId: body.partnerId,
+          ...(body.note !== undefined ? { note: body.note } : {}),
+          ...(body.override ? { override: { reason: body.override.reason } } : {}),
+          beneficiary: beneficiary ? { cellId: beneficiary.cellId, sharing: beneficiary.sharing, status: beneficiary.status } : null,
+          partner:
+            partner.state.status === 'listed'
+              ? { partnerId: partner.state.partnerId, needs: partner.state.needs, responseDelayDays: partner.state.responseDelayDays }
+              : null,
+          actor: context.actor,
+          now: context.now,
+        },
+      },
+    });
+    return { referralId, revision: outcome.revision, replayed: outcome.replayed };
+  }
+}
