@@ -2,9 +2,8 @@ import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestj
 import { ApiOperation } from '@nestjs/swagger';
 import { ApiBodyOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
-import { z } from 'zod';
 import { answerCommand, ApiCaseCommand, CaseCommandAnswer, OK, uuidParam } from '../casework/casework-http';
-import { acceptTransferBody } from './accept-transfer.dto';
+import { AcceptTransferBody, acceptTransferBody } from './accept-transfer.dto';
 import { AcceptTransferHandler } from './accept-transfer.handler';
 
 @Controller('beneficiaries')
@@ -19,7 +18,7 @@ export class AcceptTransferController {
   async accept(
     @Param('id', uuidParam('id')) beneficiaryId: string,
     @Param('transferId', uuidParam('transferId')) transferId: string,
-    @Body(new ZodBodyPipe(acceptTransferBody)) body: z.output<typeof acceptTransferBody>,
+    @Body(new ZodBodyPipe(acceptTransferBody)) body: AcceptTransferBody,
     @CommandRequest() context: CommandContext,
     @Res({ passthrough: true }) response: Response,
   ): Promise<CaseCommandAnswer> {

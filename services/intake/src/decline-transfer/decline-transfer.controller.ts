@@ -2,9 +2,8 @@ import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestj
 import { ApiOperation } from '@nestjs/swagger';
 import { ApiBodyOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
-import { z } from 'zod';
 import { answerCommand, ApiCaseCommand, CaseCommandAnswer, OK, uuidParam } from '../casework/casework-http';
-import { declineTransferBody } from './decline-transfer.dto';
+import { DeclineTransferBody, declineTransferBody } from './decline-transfer.dto';
 import { DeclineTransferHandler } from './decline-transfer.handler';
 
 @Controller('beneficiaries')
@@ -19,7 +18,7 @@ export class DeclineTransferController {
   async decline(
     @Param('id', uuidParam('id')) beneficiaryId: string,
     @Param('transferId', uuidParam('transferId')) transferId: string,
-    @Body(new ZodBodyPipe(declineTransferBody)) body: z.output<typeof declineTransferBody>,
+    @Body(new ZodBodyPipe(declineTransferBody)) body: DeclineTransferBody,
     @CommandRequest() context: CommandContext,
     @Res({ passthrough: true }) response: Response,
   ): Promise<CaseCommandAnswer> {

@@ -2,9 +2,8 @@ import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestj
 import { ApiOperation } from '@nestjs/swagger';
 import { ApiBodyOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
-import { z } from 'zod';
 import { answerCommand, ApiCaseCommand, CaseCommandAnswer, OK, uuidParam } from '../casework/casework-http';
-import { reopenCaseBody } from './reopen-case.dto';
+import { ReopenCaseBody, reopenCaseBody } from './reopen-case.dto';
 import { ReopenCaseHandler } from './reopen-case.handler';
 
 @Controller('beneficiaries')
@@ -18,7 +17,7 @@ export class ReopenCaseController {
   @ApiCaseCommand(OK, 'CASE_NOT_CLOSED')
   async reopen(
     @Param('id', uuidParam('id')) beneficiaryId: string,
-    @Body(new ZodBodyPipe(reopenCaseBody)) body: z.output<typeof reopenCaseBody>,
+    @Body(new ZodBodyPipe(reopenCaseBody)) body: ReopenCaseBody,
     @CommandRequest() context: CommandContext,
     @Res({ passthrough: true }) response: Response,
   ): Promise<CaseCommandAnswer> {
