@@ -72,4 +72,29 @@ describe('the embedded network', () => {
     const stillThere = await request(network.urls.intake!).get(`/beneficiaries/${beneficiaryId}`).expect(200);
     expect(stillThere.body.person.firstName).toBe('Amina');
   });
+
+  it('credits the registration of a transferred case to the registering cell, its caseload to the cell that accepted it, and replays it', async () => {
+    const command = (path: string, body: object) =>
+      request(network!.urls.intake!).post(path).set('Idempotency-Key', `network-spec-${path}-${Date.now()}`).send(body);
+    const { beneficiaryId } = (await command('/beneficiaries', registration).expect(201)).body;
+    const { transferId } = (await command(`/beneficiaries/${beneficiaryId}/transfers`, { toCellId: 'nador', reason: 'moved' }).expect(201)).body;
+    await command(`/beneficiaries/${beneficiaryId}/transfers/${transferId}/accept`, {}).expect(200);
+
+    const report = await eventually(async () => {
+      const response = await request(network!.urls.reporting!).get('/reports/network').expect(200);
+      expect(response.body.caseload.byCell.nador).toBe(1);
+      return response.body;
+    });
+    // The first spec's beneficiary and this one were both registered at oujda; this case is nador's now.
+    expect(report).toEqual({ beneficiaries: { total: 2, byCell: { oujda: 2 }, byCategory: { mre: 2 } }, caseload: { open: 2, byCell: { oujda: 1, nador: 1 } } });
+
+    const journey = await request(network!.urls.reporting!).get(`/journeys/${beneficiaryId}`).expect(200);
+    expect(journey.body.events.map((event: { summary: string }) => event.summary)).toEqual([
+      'Registered at oujda as mre',
+      'Transfer to nador requested: moved',
+      'Transfer to nador accepted',
+    ]);
+    const state = await request(network!.urls.reporting!).get(`/journeys/${beneficiaryId}/state`).expect(200);
+    expect(state.body).toMatchObject({ cellId: 'nador', registeredAtCellId: 'oujda', status: 'open', pendingTransfer: null, eventsApplied: 3 });
+  });
 });
