@@ -69,7 +69,7 @@ export const seedStore = async (dataDir: string, beneficiaries: number, onProgre
     };
     const beneficiaryId = keyedId(context, 'beneficiary');
     const command: RegisterBeneficiary = { type: 'RegisterBeneficiary', data: { beneficiaryId, ...fields, now: context.now } };
-    await executor.execute({ stream: beneficiaryStream(beneficiaryId), decider: beneficiaryDecider, codec, beneficiaryId, cellId: fields.cellId, context, command });
+    await executor.execute({ stream: beneficiaryStream(beneficiaryId), decider: beneficiaryDecider, codec, context, command });
   };
 
   let next = 0;

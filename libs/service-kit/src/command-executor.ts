@@ -1,24 +1,29 @@
-import { NewEvent, StoredEvent } from '@oriental/contracts';
+import { EventMetadata, NewEvent, StoredEvent } from '@oriental/contracts';
 import { Decider, DomainCommand, DomainEvent, fold } from '@oriental/domain-kit';
 import { EventStore, StreamRevisionConflict } from '@oriental/event-store';
 import { CommandContext, derivedId } from './command-context';
 import { IdempotencyKeyReused, StaleRevision } from './errors';
 
+/** What a context adds to an event's metadata: the journey it belongs to, the cell that holds the case. */
+export type ContextMetadata = Pick<EventMetadata, 'beneficiaryId' | 'cellId'>;
+
 /** How a context turns its domain events into stored envelopes and back (schema versions, encryption). */
-export interface EventCodec<Event extends DomainEvent> {
+export interface EventCodec<Event extends DomainEvent, State = unknown> {
   encode(event: Event): Promise<{ type: string; schemaVersion: number; data: unknown }>;
   decode(stored: StoredEvent): Promise<Event>;
+  /**
+   * The context's part of each new event's metadata, from the event and the state the command
+   * was decided on (the stream as read before the decision): the executor stays generic.
+   */
+  metadataOf?(event: Event, decidedOn: State): ContextMetadata;
 }
 
 export interface ExecuteCommand<Command extends DomainCommand, Event extends DomainEvent, State> {
   stream: string;
   decider: Decider<Command, Event, State>;
-  codec: EventCodec<Event>;
+  codec: EventCodec<Event, State>;
   command: Command;
   context: CommandContext;
-  /** Journey and cell this stream's events belong to (copied into every event's metadata). */
-  beneficiaryId?: string;
-  cellId?: string;
 }
 
 export interface CommandOutcome<Event> {
@@ -28,6 +33,9 @@ export interface CommandOutcome<Event> {
   replayed: boolean;
   events: Event[];
 }
+
+const definedFields = (metadata: ContextMetadata | undefined): ContextMetadata =>
+  Object.fromEntries(Object.entries(metadata ?? {}).filter(([, value]) => value !== undefined));
 
 /** Writers racing on one stream each win in turn; past this many lost races the caller gets 409. */
 const MAX_ATTEMPTS = 10;
@@ -78,8 +86,7 @@ export class CommandExecutor {
           id: derivedId(context, `${stream}#${index}`),
           ...encoded,
           metadata: {
-            ...(request.beneficiaryId ? { beneficiaryId: request.beneficiaryId } : {}),
-            ...(request.cellId ? { cellId: request.cellId } : {}),
+            ...definedFields(request.codec.metadataOf?.(event, state)),
             correlationId: context.correlationId,
             causationId: context.causationId,
             actor: context.actor,
@@ -111,7 +118,7 @@ export class CommandExecutor {
   async load<Event extends DomainEvent, State>(
     stream: string,
     decider: Pick<Decider<never, Event, State>, 'evolve' | 'initialState'>,
-    codec: EventCodec<Event>,
+    codec: Pick<EventCodec<Event, State>, 'decode'>,
   ): Promise<{ state: State; revision: number }> {
     const history = await this.store.readStream(stream);
     const events = await Promise.all(history.map((e) => codec.decode(e)));

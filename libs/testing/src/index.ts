@@ -2,3 +2,4 @@ export * from './infra';
 export * from './eventually';
 export * from './free-port';
 export * from './openapi';
+export * from './service-process';

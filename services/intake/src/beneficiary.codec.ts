@@ -1,6 +1,6 @@
 import { StoredEvent } from '@oriental/contracts';
-import { BeneficiaryEvent, fromStored, sealedDataOf, toStored } from '@oriental/intake-domain';
-import { EventCodec } from '@oriental/service-kit';
+import { Beneficiary, BeneficiaryEvent, fromStored, sealedDataOf, toStored } from '@oriental/intake-domain';
+import { ContextMetadata, EventCodec } from '@oriental/service-kit';
 import { PersonalDataVault } from './personal-data/personal-data-vault';
 
 /**
@@ -8,7 +8,7 @@ import { PersonalDataVault } from './personal-data/personal-data-vault';
  * person, every note) is sealed and opened. Versions, upcasters and which field is sealed are
  * the domain's stored shape (`beneficiary.stored.ts`), shared with readers that have no vault.
  */
-export class BeneficiaryCodec implements EventCodec<BeneficiaryEvent> {
+export class BeneficiaryCodec implements EventCodec<BeneficiaryEvent, Beneficiary> {
   constructor(private readonly vault: PersonalDataVault) {}
 
   encode(event: BeneficiaryEvent) {
@@ -18,5 +18,11 @@ export class BeneficiaryCodec implements EventCodec<BeneficiaryEvent> {
   async decode(stored: StoredEvent): Promise<BeneficiaryEvent> {
     const sealed = sealedDataOf(stored);
     return fromStored(stored, sealed ? await this.vault.open(sealed) : null);
+  }
+
+  /** Every event is in the beneficiary's journey, at the cell that has the case when the command arrives. */
+  metadataOf(event: BeneficiaryEvent, decidedOn: Beneficiary): ContextMetadata {
+    const cellId = decidedOn.status !== 'unknown' ? decidedOn.cellId : event.type === 'BeneficiaryRegistered' ? event.data.cellId : undefined;
+    return { beneficiaryId: event.data.beneficiaryId, cellId };
   }
 }

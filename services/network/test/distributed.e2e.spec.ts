@@ -3,8 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aRegistrationBody } from '@oriental/intake/testing';
-import { describeWithInfra, eventually, freePort } from '@oriental/testing';
-import { ServiceProcess, startServiceProcess, stopGracefully } from './process';
+import { ServiceProcess, describeWithInfra, eventually, freePort, startServiceProcess, stopGracefully } from '@oriental/testing';
 
 const registration = (i: number) =>
   aRegistrationBody({

@@ -31,9 +31,6 @@ export class ReferralCommands {
       codec: referralCodec,
       context,
       command,
-      beneficiaryId: state.beneficiaryId,
-      // A referral that follows its case is recorded at the cell it moves to.
-      cellId: command.type === 'MoveReferral' ? command.data.toCellId : state.cellId,
     });
     const after = outcome.replayed ? state : outcome.events.reduce(evolve, state);
     return { referralId, status: after.status, revision: outcome.revision, replayed: outcome.replayed, events: outcome.events };

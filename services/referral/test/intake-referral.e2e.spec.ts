@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeWithInfra, eventually, freePort } from '@oriental/testing';
-import { ServiceProcess, startServiceProcess, stopGracefully } from './process';
+import { ServiceProcess, describeWithInfra, eventually, freePort, startServiceProcess, stopGracefully } from '@oriental/testing';
 
 /**
  * Intake and referral as separate processes, Kafka between them (both directions: intake's

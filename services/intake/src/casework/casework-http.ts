@@ -5,22 +5,17 @@ import {
   ApiHeader,
   ApiNotFoundResponse,
   ApiPreconditionFailedResponse,
-  ApiResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { BeneficiaryEvent, noteSchema } from '@oriental/intake-domain';
-import { CommandOutcome, etagOf, RequestValidationError } from '@oriental/service-kit';
+import { ApiResponseOf, CommandOutcome, etagOf, RequestValidationError } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { z } from 'zod';
 
 /** A path id that must be a UUID: 400 with the field named otherwise. */
 export const uuidParam = (field: string) =>
   new ParseUUIDPipe({ exceptionFactory: () => new RequestValidationError([{ field, message: 'must be a UUID' }]) });
-
-/** The OpenAPI description of a response, derived from the zod schema that types it (as `ApiBodyOf` does for bodies). */
-export const ApiResponseOf = (status: number, schema: z.ZodType, description: string): MethodDecorator =>
-  ApiResponse({ status, description, schema: z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'output' }) as never });
 
 /** What every command on a case answers: the new revision is also the ETag. `changed` is false when nothing needed recording (e.g. a consent already given). */
 export const caseCommandAnswer = z.object({

@@ -1,10 +1,10 @@
 import { Controller, Get, HttpStatus, Inject, Param, Res } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { beneficiaryDecider, beneficiaryStream } from '@oriental/intake-domain';
-import { COMMAND_EXECUTOR, CommandExecutor, etagOf, NotFound } from '@oriental/service-kit';
+import { ApiResponseOf, COMMAND_EXECUTOR, CommandExecutor, etagOf, NotFound } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { BeneficiaryCodec } from '../beneficiary.codec';
-import { ApiResponseOf, uuidParam } from '../casework/casework-http';
+import { uuidParam } from '../casework/casework-http';
 import { BeneficiaryCaseAnswer, beneficiaryCaseAnswer } from './get-beneficiary.dto';
 
 @ApiTags('beneficiaries')

@@ -3,9 +3,8 @@ import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { isoDate } from '@oriental/contracts';
 import { dayOf } from '@oriental/intake-domain';
 import { ReferenceData } from '@oriental/reference-data';
-import { CLOCK, Clock, NotFound, REFERENCE_DATA } from '@oriental/service-kit';
+import { ApiResponseOf, CLOCK, Clock, NotFound, REFERENCE_DATA } from '@oriental/service-kit';
 import { z } from 'zod';
-import { ApiResponseOf } from '../casework/casework-http';
 import { CaseFollowUpsProjection } from './case-follow-ups.projection';
 
 export const overdueFollowUpsAnswer = z.object({

@@ -26,8 +26,6 @@ export class RegisterBeneficiaryHandler {
       stream: beneficiaryStream(beneficiaryId),
       decider: beneficiaryDecider,
       codec: this.codec,
-      beneficiaryId,
-      cellId: body.cellId,
       context,
       command: {
         type: 'RegisterBeneficiary',

@@ -28,8 +28,6 @@ export class SendReferralHandler {
       decider: referralDecider,
       codec: referralCodec,
       context,
-      beneficiaryId: body.beneficiaryId,
-      ...(beneficiary ? { cellId: beneficiary.cellId } : {}),
       command: {
         type: 'SendReferral',
         data: {

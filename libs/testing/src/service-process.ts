@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 
+/** The repository's root: services run from their TypeScript sources through tools/register.js. */
 const root = join(__dirname, '..', '..', '..');
 
 export interface ServiceProcess {
@@ -10,11 +11,13 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/**
- * Runs `services/<name>/src/main.ts` as its own process, as the distributed mode does (the same
- * helper as the network's e2e spec: a service may not import another project's files).
- */
-export const startServiceProcess = async (name: string, port: number, env: Record<string, string>, logFile: string): Promise<ServiceProcess> => {
+/** Runs `services/<name>/src/main.ts` as its own process, as the distributed mode does. */
+export const startServiceProcess = async (
+  name: string,
+  port: number,
+  env: Record<string, string>,
+  logFile: string,
+): Promise<ServiceProcess> => {
   const portVariable = `${name.toUpperCase().replace(/-/g, '_')}_PORT`;
   const child = spawn(process.execPath, ['-r', join(root, 'tools', 'register.js'), join(root, 'services', name, 'src', 'main.ts')], {
     cwd: root,
@@ -30,7 +33,8 @@ export const startServiceProcess = async (name: string, port: number, env: Recor
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} while starting; see ${logFile}`);
     try {
-      if ((await fetch(`${url}/health`)).status === 200) return { child, url, exited };
+      const response = await fetch(`${url}/health`);
+      if (response.status === 200) return { child, url, exited };
     } catch {
       // not listening yet
     }
