@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { aRegistrationBody } from '@oriental/intake/testing';
+import { fixedClock, JsonLogger, loadConfig } from '@oriental/service-kit';
+import { eventually } from '@oriental/testing';
+import request from 'supertest';
+import { RunningNetwork, startNetwork } from '../src/network';
+
+let key = 0;
+const newKey = () => `scripted-journey-${process.pid}-${++key}`;
+
+/**
+ * Issue 6's scripted journey on the embedded default, through every service's HTTP API, as a
+ * cell agent and an auditor would run it: register, assess a need, refer without consent (422),
+ * with an override (201), decline, refer again, accept, complete; then the journey, the state as
+ * of an instant between the decline and the second referral, a stale If-Match, a transliterated
+ * duplicate, and a transfer in the report.
+ */
+describe('a scripted journey on the embedded network', () => {
+  const clock = fixedClock('2026-12-01T09:00:00.000Z');
+  let dataDir: string;
+  let network: RunningNetwork;
+  const url = (service: string) => network.urls[service]!;
+  const command = (service: string, path: string, body: object = {}, headers: Record<string, string> = {}) =>
+    request(url(service)).post(path).set({ 'Idempotency-Key': newKey(), 'X-Actor': 'agent:oujda-1', ...headers }).send(body);
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'scripted-journey-'));
+    network = await startNetwork(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'error' }), {
+      clock,
+      logger: (service) => new JsonLogger(service, 'error'),
+      ports: { intake: 0, referral: 0, 'capacity-building': 0, reporting: 0 },
+    });
+  });
+
+  afterAll(async () => {
+    await network.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('records the casework, replays it in order, and shows the case as it stood at any instant', async () => {
+    const registered = await command('intake', '/beneficiaries', aRegistrationBody({ consent: { services: true, sharing: false, statistics: true } })).expect(201);
+    const { beneficiaryId } = registered.body as { beneficiaryId: string };
+
+    clock.set('2026-12-01T09:05:00.000Z');
+    await command('intake', `/beneficiaries/${beneficiaryId}/needs`, { needs: [{ code: 'legal_aid', priority: 'high' }] }, { 'If-Match': registered.headers.etag! }).expect(200);
+    // A stale If-Match: the case moved on since that ETag.
+    const stale = await command('intake', `/beneficiaries/${beneficiaryId}/needs`, { needs: [{ code: 'health', priority: 'low' }] }, { 'If-Match': registered.headers.etag! }).expect(412);
+    expect(stale.body.code).toBe('STALE_REVISION');
+
+    // Referral learns of the case from intake's events.
+    await eventually(() => request(url('referral')).get(`/beneficiaries/${beneficiaryId}/case`).expect(200));
+    const referral = { beneficiaryId, need: 'legal_aid', partnerId: 'legal-aid-oriental' };
+    clock.set('2026-12-01T09:10:00.000Z');
+    const refused = await command('referral', '/referrals', referral).expect(422);
+    expect(refused.body.code).toBe('CONSENT_REQUIRED');
+    const first = await command('referral', '/referrals', { ...referral, override: { reason: 'urgent hearing; consent given orally' } }).expect(201);
+
+    clock.set('2026-12-01T09:20:00.000Z');
+    await command('referral', `/referrals/${first.body.referralId}/decline`, { reason: 'no_capacity' }).expect(200);
+
+    clock.set('2026-12-01T09:40:00.000Z');
+    const second = await command('referral', '/referrals', { ...referral, override: { reason: 'urgent hearing; consent given orally' } }).expect(201);
+    clock.set('2026-12-01T09:45:00.000Z');
+    await command('referral', `/referrals/${second.body.referralId}/accept`).expect(200);
+    clock.set('2026-12-01T10:00:00.000Z');
+    await command('referral', `/referrals/${second.body.referralId}/complete`, { outcome: 'resolved' }).expect(200);
+
+    const journey = await request(url('reporting')).get(`/journeys/${beneficiaryId}`).expect(200);
+    expect(journey.body.events.map((event: { type: string }) => event.type)).toEqual([
+      'BeneficiaryRegistered',
+      'NeedsAssessed',
+      'ReferralSent',
+      'ReferralDeclined',
+      'ReferralSent',
+      'ReferralAccepted',
+      'ReferralCompleted',
+    ]);
+    expect(JSON.stringify(journey.body)).not.toMatch(/Amina|Benali|urgent hearing/);
+
+    const between = await request(url('reporting')).get(`/journeys/${beneficiaryId}/state`).query({ asOf: '2026-12-01T09:30:00Z' }).expect(200);
+    expect(between.body.referrals).toEqual([expect.objectContaining({ referralId: first.body.referralId, status: 'declined' })]);
+    expect(between.body.needs).toEqual([expect.objectContaining({ code: 'legal_aid', status: 'open' })]);
+
+    const now = await request(url('reporting')).get(`/journeys/${beneficiaryId}/state`).expect(200);
+    expect(now.body.referrals.map((r: { status: string }) => r.status)).toEqual(['declined', 'completed']);
+  });
+
+  it('answers the earlier registration as a possible duplicate for a transliterated name', async () => {
+    const earlier = await command(
+      'intake',
+      '/beneficiaries',
+      aRegistrationBody({ birthYear: 1980, person: { firstName: 'Mohammed', lastName: 'El Amrani' } }),
+    ).expect(201);
+    // The index is kept by a follower of the log: the later registration finds the earlier one once it is indexed.
+    await eventually(async () => {
+      const later = await command('intake', '/beneficiaries', aRegistrationBody({ birthYear: 1981, person: { firstName: 'محمد', lastName: 'العمراني' } })).expect(201);
+      expect(later.body.possibleDuplicates).toContainEqual({ beneficiaryId: earlier.body.beneficiaryId, score: expect.any(Number) });
+    });
+  });
+
+  it('credits a transferred case to the cell that registered it, and counts it in the caseload of the cell that accepted it', async () => {
+    const before = (await request(url('reporting')).get('/reports/network').expect(200)).body;
+    const { beneficiaryId } = (await command('intake', '/beneficiaries', aRegistrationBody({ cellId: 'berkane' })).expect(201)).body;
+    const transfer = await command('intake', `/beneficiaries/${beneficiaryId}/transfers`, { toCellId: 'nador', reason: 'moved' }).expect(201);
+    await command('intake', `/beneficiaries/${beneficiaryId}/transfers/${transfer.body.transferId}/accept`, {}, { 'X-Actor': 'agent:nador-1' }).expect(200);
+
+    await eventually(async () => {
+      const report = (await request(url('reporting')).get('/reports/network').expect(200)).body;
+      expect(report.beneficiaries.byCell.berkane ?? 0).toBe((before.beneficiaries.byCell.berkane ?? 0) + 1);
+      expect(report.caseload.byCell.nador ?? 0).toBe((before.caseload.byCell.nador ?? 0) + 1);
+      expect(report.caseload.byCell.berkane ?? 0).toBe(before.caseload.byCell.berkane ?? 0);
+    });
+  });
+});
