@@ -37,6 +37,7 @@ describe('intake casework API', () => {
     const response = await call();
     expect({ status: response.status, code: response.body.code }).toEqual({ status, code });
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response).toSatisfyApiSpec();
     expect(await revisionOf(id)).toBe(before);
     return response;
   };

@@ -1,15 +1,7 @@
 import { applyDecorators, HttpStatus, ParseUUIDPipe } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiHeader,
-  ApiNotFoundResponse,
-  ApiPreconditionFailedResponse,
-  ApiTags,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { BeneficiaryEvent, noteSchema } from '@oriental/intake-domain';
-import { ApiResponseOf, CommandOutcome, etagOf, RequestValidationError } from '@oriental/service-kit';
+import { ApiProblemResponse, ApiResponseOf, CommandOutcome, etagOf, RequestValidationError } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { z } from 'zod';
 
@@ -33,11 +25,11 @@ export const ApiCaseCommand = (answer: { status: number; schema: z.ZodType }, ru
     ApiHeader({ name: 'If-Match', required: false, description: 'The ETag last read: 412 when the case changed since' }),
     ApiHeader({ name: 'X-Actor', required: false, description: 'Who acts (until authentication lands)' }),
     ApiResponseOf(answer.status, answer.schema, 'Done; ETag: the new revision (Idempotent-Replayed: true on a retry)'),
-    ApiBadRequestResponse({ description: 'Invalid, missing or unknown field (problem details with field errors), missing Idempotency-Key' }),
-    ApiNotFoundResponse({ description: 'BENEFICIARY_NOT_FOUND' }),
-    ApiConflictResponse({ description: 'IDEMPOTENCY_KEY_REUSED: the key was used with another body' }),
-    ApiPreconditionFailedResponse({ description: 'STALE_REVISION: If-Match is not the current revision' }),
-    ApiUnprocessableEntityResponse({ description: `A business rule refused it: ${rules}` }),
+    ApiProblemResponse(400, 'Invalid, missing or unknown field (problem details with field errors), missing Idempotency-Key'),
+    ApiProblemResponse(404, 'BENEFICIARY_NOT_FOUND'),
+    ApiProblemResponse(409, 'IDEMPOTENCY_KEY_REUSED: the key was used with another body'),
+    ApiProblemResponse(412, 'STALE_REVISION: If-Match is not the current revision'),
+    ApiProblemResponse(422, `A business rule refused it: ${rules}`),
   );
 
 export const OK = { status: HttpStatus.OK, schema: caseCommandAnswer };

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpStatus, Inject, Param, Res } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { beneficiaryDecider, beneficiaryStream } from '@oriental/intake-domain';
-import { ApiResponseOf, COMMAND_EXECUTOR, CommandExecutor, etagOf, NotFound } from '@oriental/service-kit';
+import { ApiProblemResponse, ApiResponseOf, COMMAND_EXECUTOR, CommandExecutor, etagOf, NotFound } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { BeneficiaryCodec } from '../beneficiary.codec';
 import { uuidParam } from '../casework/casework-http';
@@ -18,7 +18,7 @@ export class GetBeneficiaryController {
   @Get(':id')
   @ApiOperation({ summary: "A beneficiary's case, folded from their stream, personal data opened for intake" })
   @ApiResponseOf(HttpStatus.OK, beneficiaryCaseAnswer, 'The case; ETag is the stream revision, for If-Match on later commands')
-  @ApiNotFoundResponse({ description: 'BENEFICIARY_NOT_FOUND' })
+  @ApiProblemResponse(404, 'BENEFICIARY_NOT_FOUND')
   async get(@Param('id', uuidParam('id')) id: string, @Res({ passthrough: true }) response: Response): Promise<BeneficiaryCaseAnswer> {
     const { state, revision } = await this.executor.load(beneficiaryStream(id), beneficiaryDecider, this.codec);
     if (state.status === 'unknown') throw new NotFound('Beneficiary', id, 'BENEFICIARY_NOT_FOUND');

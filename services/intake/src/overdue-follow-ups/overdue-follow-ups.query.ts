@@ -1,9 +1,9 @@
 import { Controller, Get, HttpStatus, Inject, Param } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { isoDate } from '@oriental/contracts';
 import { dayOf } from '@oriental/intake-domain';
 import { ReferenceData } from '@oriental/reference-data';
-import { ApiResponseOf, CLOCK, Clock, NotFound, REFERENCE_DATA } from '@oriental/service-kit';
+import { ApiProblemResponse, ApiResponseOf, CLOCK, Clock, NotFound, REFERENCE_DATA } from '@oriental/service-kit';
 import { z } from 'zod';
 import { CaseFollowUpsProjection } from './case-follow-ups.projection';
 
@@ -25,7 +25,7 @@ export class OverdueFollowUpsQuery {
   @Get(':cellId/follow-ups/overdue')
   @ApiOperation({ summary: "A cell's overdue follow-ups: due before today, without outcome, on its open cases (eventually consistent)" })
   @ApiResponseOf(HttpStatus.OK, overdueFollowUpsAnswer, 'The longest overdue first')
-  @ApiNotFoundResponse({ description: 'CELL_NOT_FOUND' })
+  @ApiProblemResponse(404, 'CELL_NOT_FOUND')
   async overdue(@Param('cellId') cellId: string): Promise<z.output<typeof overdueFollowUpsAnswer>> {
     if (!this.referenceData.isKnownCell(cellId)) throw new NotFound('Cell', cellId, 'CELL_NOT_FOUND');
     const today = dayOf(this.clock.now());

@@ -1,14 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiHeader,
-  ApiOperation,
-  ApiTags,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
-import { ApiBodyOf, CommandContext, CommandRequest, etagOf, ZodBodyPipe } from '@oriental/service-kit';
+import { ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBodyOf, ApiProblemResponse, CommandContext, CommandRequest, etagOf, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { BeneficiaryCreatedDto, RegisterBeneficiaryBody, registerBeneficiaryBody } from './register-beneficiary.dto';
 import { RegisterBeneficiaryHandler } from './register-beneficiary.handler';
@@ -25,9 +17,9 @@ export class RegisterBeneficiaryController {
   @ApiHeader({ name: 'X-Actor', required: false, description: 'Who acts (until authentication lands)' })
   @ApiBodyOf(registerBeneficiaryBody)
   @ApiCreatedResponse({ type: BeneficiaryCreatedDto, description: 'Registered; with the beneficiaries who may be the same person' })
-  @ApiBadRequestResponse({ description: 'Invalid or unknown field, unknown cell, missing Idempotency-Key (problem details with field errors)' })
-  @ApiConflictResponse({ description: 'IDEMPOTENCY_KEY_REUSED: the key was used with another body' })
-  @ApiUnprocessableEntityResponse({ description: 'A business rule refused it (e.g. CONSENT_TO_SERVICES_REQUIRED)' })
+  @ApiProblemResponse(400, 'Invalid or unknown field, unknown cell, missing Idempotency-Key (problem details with field errors)')
+  @ApiProblemResponse(409, 'IDEMPOTENCY_KEY_REUSED: the key was used with another body')
+  @ApiProblemResponse(422, 'A business rule refused it (e.g. CONSENT_TO_SERVICES_REQUIRED)')
   async register(
     @Body(new ZodBodyPipe(registerBeneficiaryBody)) body: RegisterBeneficiaryBody,
     @CommandRequest() context: CommandContext,

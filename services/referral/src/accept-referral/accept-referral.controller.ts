@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPreconditionFailedResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
-import { ApiBodyOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBodyOf, ApiProblemResponse, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { answerCommand, ReferralCommands, referralIdPipe } from '../referral-commands';
 import { AcceptReferralBody, acceptReferralBody } from './accept-referral.dto';
@@ -17,10 +17,10 @@ export class AcceptReferralController {
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag last read: 412 when the referral changed since' })
   @ApiBodyOf(acceptReferralBody)
   @ApiOkResponse({ description: '{ referralId, status }; ETag: the new revision' })
-  @ApiBadRequestResponse({ description: 'Invalid field or header (VALIDATION_FAILED with field errors)' })
-  @ApiNotFoundResponse({ description: 'REFERRAL_NOT_FOUND' })
-  @ApiPreconditionFailedResponse({ description: 'STALE_REVISION: If-Match is not the current revision' })
-  @ApiUnprocessableEntityResponse({ description: 'REFERRAL_NOT_AWAITING_ANSWER' })
+  @ApiProblemResponse(400, 'Invalid field or header (VALIDATION_FAILED with field errors)')
+  @ApiProblemResponse(404, 'REFERRAL_NOT_FOUND')
+  @ApiProblemResponse(412, 'STALE_REVISION: If-Match is not the current revision')
+  @ApiProblemResponse(422, 'REFERRAL_NOT_AWAITING_ANSWER')
   async handle(
     @Param('id', referralIdPipe) referralId: string,
     @Body(new ZodBodyPipe(acceptReferralBody)) body: AcceptReferralBody,

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, ParseUUIDPipe } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { NotFound, RequestValidationError } from '@oriental/service-kit';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponse, NotFound, RequestValidationError } from '@oriental/service-kit';
 import { BeneficiaryCase, BeneficiaryCaseProjection } from './beneficiary-case.projection';
 
 const uuidPipe = new ParseUUIDPipe({ exceptionFactory: () => new RequestValidationError([{ field: 'id', message: 'must be a UUID' }]) });
@@ -13,7 +13,7 @@ export class BeneficiaryCaseQuery {
   @Get(':id/sharing-consent')
   @ApiOperation({ summary: 'Whether a beneficiary consented to sharing with partners (the referral consent gate)' })
   @ApiOkResponse({ description: '{ beneficiaryId, cellId, sharing }' })
-  @ApiNotFoundResponse({ description: 'BENEFICIARY_NOT_KNOWN' })
+  @ApiProblemResponse(404, 'BENEFICIARY_NOT_KNOWN')
   async sharingConsent(@Param('id', uuidPipe) id: string): Promise<Pick<BeneficiaryCase, 'beneficiaryId' | 'cellId' | 'sharing'>> {
     const found = await this.projection.find(id);
     if (!found) throw new NotFound('Beneficiary', id, 'BENEFICIARY_NOT_KNOWN');
@@ -23,7 +23,7 @@ export class BeneficiaryCaseQuery {
   @Get(':id/case')
   @ApiOperation({ summary: "What referral knows of a beneficiary's case: its cell now, consent to sharing, open or closed" })
   @ApiOkResponse({ description: '{ beneficiaryId, cellId, sharing, status: open | closed }' })
-  @ApiNotFoundResponse({ description: 'BENEFICIARY_NOT_KNOWN' })
+  @ApiProblemResponse(404, 'BENEFICIARY_NOT_KNOWN')
   async case(@Param('id', uuidPipe) id: string): Promise<Required<BeneficiaryCase>> {
     const found = await this.projection.find(id);
     if (!found) throw new NotFound('Beneficiary', id, 'BENEFICIARY_NOT_KNOWN');

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ReferenceData } from '@oriental/reference-data';
-import { FieldError, REFERENCE_DATA, RequestValidationError } from '@oriental/service-kit';
+import { ApiProblemResponse, FieldError, REFERENCE_DATA, RequestValidationError } from '@oriental/service-kit';
 import { PartnerDirectoryProjection, PartnerEntry } from './partner-directory.projection';
 
 @ApiTags('partners')
@@ -17,7 +17,7 @@ export class PartnerDirectoryQuery {
   @ApiQuery({ name: 'need', required: false, description: 'Need code (reference data needs.json), e.g. health' })
   @ApiQuery({ name: 'province', required: false, description: 'Province or prefecture id, e.g. nador' })
   @ApiOkResponse({ description: '{ partners: [{ partnerId, name, kind, provinces, needs, responseDelayDays }] }' })
-  @ApiBadRequestResponse({ description: 'Unknown need or province, or another parameter (VALIDATION_FAILED with field errors)' })
+  @ApiProblemResponse(400, 'Unknown need or province, or another parameter (VALIDATION_FAILED with field errors)')
   async search(@Query() query: Record<string, unknown>): Promise<{ partners: PartnerEntry[] }> {
     const errors: FieldError[] = [];
     for (const name of Object.keys(query)) if (name !== 'need' && name !== 'province') errors.push({ field: name, message: 'should not exist' });

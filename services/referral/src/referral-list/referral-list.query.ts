@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { isOverdue } from '@oriental/referral-domain';
-import { Clock, CLOCK, FieldError, RequestValidationError } from '@oriental/service-kit';
+import { ApiProblemResponse, CLOCK, Clock, FieldError, RequestValidationError } from '@oriental/service-kit';
 import { z } from 'zod';
 import { ReferralListProjection, ReferralSummary } from './referral-list.projection';
 
@@ -26,7 +26,7 @@ export class ReferralListQuery {
   @ApiQuery({ name: 'cellId', required: false })
   @ApiQuery({ name: 'overdue', required: false, enum: ['true'], description: 'Only those awaiting an answer past due (needs cellId)' })
   @ApiOkResponse({ description: '{ referrals: [{ referralId, beneficiaryId, cellId, partnerId, need, status, flagged, flags, overdue, … }] }' })
-  @ApiBadRequestResponse({ description: 'No filter, an invalid one, or overdue without cellId (VALIDATION_FAILED)' })
+  @ApiProblemResponse(400, 'No filter, an invalid one, or overdue without cellId (VALIDATION_FAILED)')
   async list(@Query() query: Record<string, unknown>): Promise<{ referrals: ListedReferral[] }> {
     const errors: FieldError[] = [];
     for (const name of Object.keys(query)) if (!ALLOWED.has(name)) errors.push({ field: name, message: 'should not exist' });

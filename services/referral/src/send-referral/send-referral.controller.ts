@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
-import { ApiBodyOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import { ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBodyOf, ApiProblemResponse, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { answerCommand } from '../referral-commands';
 import { ReferralCreatedDto, SendReferralBody, sendReferralBody } from './send-referral.dto';
@@ -18,9 +18,9 @@ export class SendReferralController {
   @ApiHeader({ name: 'X-Actor', required: false, description: 'Who acts (until authentication lands)' })
   @ApiBodyOf(sendReferralBody)
   @ApiCreatedResponse({ type: ReferralCreatedDto })
-  @ApiBadRequestResponse({ description: 'Invalid or unknown field, unknown need (VALIDATION_FAILED with field errors), bad headers' })
-  @ApiConflictResponse({ description: 'IDEMPOTENCY_KEY_REUSED' })
-  @ApiUnprocessableEntityResponse({ description: 'CONSENT_REQUIRED, BENEFICIARY_NOT_KNOWN, CASE_CLOSED, PARTNER_NOT_KNOWN, PARTNER_DOES_NOT_COVER_NEED' })
+  @ApiProblemResponse(400, 'Invalid or unknown field, unknown need (VALIDATION_FAILED with field errors), bad headers')
+  @ApiProblemResponse(409, 'IDEMPOTENCY_KEY_REUSED')
+  @ApiProblemResponse(422, 'CONSENT_REQUIRED, BENEFICIARY_NOT_KNOWN, CASE_CLOSED, PARTNER_NOT_KNOWN, PARTNER_DOES_NOT_COVER_NEED')
   async send(
     @Body(new ZodBodyPipe(sendReferralBody)) body: SendReferralBody,
     @CommandRequest() context: CommandContext,
