@@ -2,7 +2,7 @@ import { Logger, Module } from '@nestjs/common';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
 import { withUpgradeCounts } from '@oriental/service-kit';
 import { JourneyQuery } from './journeys/journey.query';
-import { NetworkActivityConsumer } from './network-report/network-activity.consumer';
+import { NetworkReportConsumer } from './network-report/network-report.consumer';
 import { NetworkReportProjection } from './network-report/network-report.projection';
 import { NetworkReportQuery } from './network-report/network-report.query';
 
@@ -15,7 +15,7 @@ const networkReport = async (store: ReadStore): Promise<NetworkReportProjection>
 };
 
 @Module({
-  controllers: [NetworkReportQuery, JourneyQuery, NetworkActivityConsumer],
+  controllers: [NetworkReportQuery, JourneyQuery, NetworkReportConsumer],
   providers: [{ provide: NetworkReportProjection, inject: [READ_STORE], useFactory: networkReport }],
 })
 export class ReportingModule {}

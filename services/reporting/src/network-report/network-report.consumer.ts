@@ -11,8 +11,8 @@ import { intakeContracts, NetworkReportProjection } from './network-report.proje
  * publish (memory).
  */
 @Controller()
-export class NetworkActivityConsumer {
-  private readonly logger = new Logger(NetworkActivityConsumer.name);
+export class NetworkReportConsumer {
+  private readonly logger = new Logger(NetworkReportConsumer.name);
 
   constructor(@Inject(NetworkReportProjection) private readonly projection: NetworkReportProjection) {}
 
