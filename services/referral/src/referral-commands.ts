@@ -1,12 +1,24 @@
 import { Inject, Injectable, ParseUUIDPipe } from '@nestjs/common';
+import { ReferralStatus, ReferralStatuses } from '@oriental/contracts';
 import { evolve, ReferralCommand, referralDecider, ReferralEvent, referralStream } from '@oriental/referral-domain';
 import { COMMAND_EXECUTOR, CommandContext, CommandExecutor, etagOf, NotFound, RequestValidationError } from '@oriental/service-kit';
 import type { Response } from 'express';
+import { z } from 'zod';
 import { referralCodec } from './referral.codec';
+
+/**
+ * What every command on a referral (accept, decline, complete, revoke) answers: one definition
+ * for the handlers' type (`z.output`) and the OpenAPI document (`ApiResponseOf`).
+ */
+export const referralCommandAnswer = z.object({
+  referralId: z.uuid(),
+  status: z.enum(ReferralStatuses).meta({ description: 'The status after the command' }),
+});
+export type ReferralCommandAnswer = z.output<typeof referralCommandAnswer>;
 
 export interface ReferralCommandOutcome {
   referralId: string;
-  status: string;
+  status: ReferralStatus;
   revision: number;
   replayed: boolean;
   events: ReferralEvent[];
@@ -33,7 +45,9 @@ export class ReferralCommands {
       command,
     });
     const after = outcome.replayed ? state : outcome.events.reduce(evolve, state);
-    return { referralId, status: after.status, revision: outcome.revision, replayed: outcome.replayed, events: outcome.events };
+    // A sent referral never goes back to 'none' (evolve keeps it); the check only narrows the type.
+    const status = after.status === 'none' ? state.status : after.status;
+    return { referralId, status, revision: outcome.revision, replayed: outcome.replayed, events: outcome.events };
   }
 }
 

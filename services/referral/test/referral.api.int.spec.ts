@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { EventStore } from '@oriental/event-store';
 import { createReadStore } from '@oriental/read-store';
 import { fixedClock, Infrastructure, JsonLogger, loadConfig, openInfrastructure, rebuildReadModels, RunningService, startService } from '@oriental/service-kit';
-import { eventually } from '@oriental/testing';
+import { checkResponsesAgainstOpenApiOf, eventually } from '@oriental/testing';
 import request from 'supertest';
 import { PartnerDirectorySeeder } from '../src/partner-directory/partner-directory.seeder';
 import { ReferralListProjection } from '../src/referral-list/referral-list.projection';
@@ -31,14 +31,17 @@ describe('referral API', () => {
     store = infrastructure.eventStore;
     facts = intakeFacts(store, infrastructure.bus, () => clock.now());
     service = await startService(referralService, { config, infrastructure, clock, port: 0, logger: new JsonLogger('referral', 'error') });
+    await checkResponsesAgainstOpenApiOf(service.url);
   };
+  /** Every answer, success or problem, must be one the service's OpenAPI document describes. */
+  const documented = (response: request.Response) => expect(response).toSatisfyApiSpec();
   const referralEvents = async () => (await store.readAll({ maxCount: 100_000, streamPrefixes: ['referral-'] })).events;
   const partnerEvents = async () => (await store.readAll({ maxCount: 100_000, streamPrefixes: ['partner-'] })).events;
 
   const post = (path: string, body: unknown, idempotencyKey: string | null = newKey()) => {
     const call = request(service.url).post(path).set('X-Actor', 'agent:oujda-1');
     if (idempotencyKey) call.set('Idempotency-Key', idempotencyKey);
-    return call.send(body as object);
+    return call.send(body as object).expect(documented);
   };
   const send = (body: object, idempotencyKey?: string) => post('/referrals', body, idempotencyKey);
   const referTo = (beneficiaryId: string, overrides: object = {}) => ({ beneficiaryId, need: 'health', partnerId: 'chr-al-farabi', ...overrides });
@@ -49,12 +52,12 @@ describe('referral API', () => {
     const { body } = await send(referTo(beneficiaryId, options.sharing === false ? { override: { reason: 'medical emergency' } } : {})).expect(201);
     return { beneficiaryId, referralId: body.referralId as string };
   };
-  const listed = async (query: string) => (await request(service.url).get(`/referrals?${query}`).expect(200)).body.referrals as Record<string, unknown>[];
+  const listed = async (query: string) => (await request(service.url).get(`/referrals?${query}`).expect(documented).expect(200)).body.referrals as Record<string, unknown>[];
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'referral-api-'));
     await start();
-    await eventually(async () => expect((await request(service.url).get('/partners').expect(200)).body.partners).toHaveLength(11));
+    await eventually(async () => expect((await request(service.url).get('/partners').expect(documented).expect(200)).body.partners).toHaveLength(11));
   });
 
   afterAll(async () => {
@@ -78,7 +81,7 @@ describe('referral API', () => {
     });
 
     it('finds the partners covering a need in a province', async () => {
-      const { body } = await request(service.url).get('/partners?need=health&province=nador').expect(200);
+      const { body } = await request(service.url).get('/partners?need=health&province=nador').expect(documented).expect(200);
       expect(body.partners.map((p: { partnerId: string }) => p.partnerId)).toEqual(['chr-al-farabi', 'hospital-nador']);
       expect(body.partners[0]).toEqual({
         partnerId: 'chr-al-farabi',
@@ -91,9 +94,9 @@ describe('referral API', () => {
     });
 
     it('filters by need alone and by province alone', async () => {
-      const byNeed = await request(service.url).get('/partners?need=schooling').expect(200);
+      const byNeed = await request(service.url).get('/partners?need=schooling').expect(documented).expect(200);
       expect(byNeed.body.partners.map((p: { partnerId: string }) => p.partnerId)).toEqual(['school-directorate-oujda']);
-      const byProvince = await request(service.url).get('/partners?province=guercif').expect(200);
+      const byProvince = await request(service.url).get('/partners?province=guercif').expect(documented).expect(200);
       expect(byProvince.body.partners.map((p: { partnerId: string }) => p.partnerId).sort()).toEqual(['anapec-oriental', 'chr-al-farabi', 'cri-oriental', 'social-action-guercif']);
     });
 
@@ -102,7 +105,7 @@ describe('referral API', () => {
       ['province=paris', 'province'],
       ['need=health&colour=blue', 'colour'],
     ])('refuses %s with 400 naming the field', async (query, field) => {
-      const { body } = await request(service.url).get(`/partners?${query}`).expect(400);
+      const { body } = await request(service.url).get(`/partners?${query}`).expect(documented).expect(400);
       expect(body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [expect.objectContaining({ field })] });
     });
   });
@@ -122,7 +125,7 @@ describe('referral API', () => {
       expect(event!.data).toMatchObject({ cellId: 'berkane', note: 'prefers a female doctor', sentAt: T0, by: 'agent:oujda-1', answerDueBy: '2026-07-20T09:30:00.000Z' });
       expect((await store.readJourney(beneficiaryId)).map((e) => e.type)).toEqual(['BeneficiaryRegistered', 'ReferralSent']);
 
-      const got = await request(service.url).get(`/referrals/${response.body.referralId}`).expect(200);
+      const got = await request(service.url).get(`/referrals/${response.body.referralId}`).expect(documented).expect(200);
       expect(got.headers.etag).toBe('"0"');
       expect(got.body).toMatchObject({ status: 'sent', beneficiaryId, partnerId: 'chr-al-farabi', need: 'health', cellId: 'berkane', flags: [] });
     });
@@ -223,7 +226,7 @@ describe('referral API', () => {
       await facts.registered(beneficiaryId, { sharing: false });
       await facts.consentGiven(beneficiaryId);
       await send(referTo(beneficiaryId)).expect(201);
-      const consent = await request(service.url).get(`/beneficiaries/${beneficiaryId}/sharing-consent`).expect(200);
+      const consent = await request(service.url).get(`/beneficiaries/${beneficiaryId}/sharing-consent`).expect(documented).expect(200);
       expect(consent.body).toEqual({ beneficiaryId, cellId: 'oujda', sharing: true });
     });
   });
@@ -305,7 +308,7 @@ describe('referral API', () => {
 
     it('answers 404 REFERRAL_NOT_FOUND for a referral never sent, 400 for an id that is not one', async () => {
       expect((await post(`/referrals/${randomUUID()}/accept`, {}).expect(404)).body.code).toBe('REFERRAL_NOT_FOUND');
-      expect((await request(service.url).get(`/referrals/${randomUUID()}`).expect(404)).body.code).toBe('REFERRAL_NOT_FOUND');
+      expect((await request(service.url).get(`/referrals/${randomUUID()}`).expect(documented).expect(404)).body.code).toBe('REFERRAL_NOT_FOUND');
       expect((await post('/referrals/not-an-id/accept', {}).expect(400)).body.errors).toEqual([{ field: 'id', message: 'must be a UUID' }]);
     });
   });
@@ -434,7 +437,7 @@ describe('referral API', () => {
       clock.set('2026-08-01T00:00:00.000Z');
       expect((await listed('overdue=true&cellId=driouch')).map((r) => r['referralId'])).toEqual([referralId]);
       expect((await listed('overdue=true&cellId=guercif')).map((r) => r['referralId'])).not.toContain(referralId);
-      const theCase = await request(service.url).get(`/beneficiaries/${beneficiaryId}/case`).expect(200);
+      const theCase = await request(service.url).get(`/beneficiaries/${beneficiaryId}/case`).expect(documented).expect(200);
       expect(theCase.body).toEqual({ beneficiaryId, cellId: 'driouch', sharing: true, status: 'open' });
     });
   });
@@ -460,7 +463,7 @@ describe('referral API', () => {
       await service.stop();
       await start();
       expect(await partnerEvents()).toHaveLength(11);
-      expect((await request(service.url).get('/partners?need=health').expect(200)).body.partners).toHaveLength(2);
+      expect((await request(service.url).get('/partners?need=health').expect(documented).expect(200)).body.partners).toHaveLength(2);
     });
   });
 });

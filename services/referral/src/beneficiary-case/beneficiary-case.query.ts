@@ -1,7 +1,22 @@
-import { Controller, Get, Inject, Param, ParseUUIDPipe } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponse, NotFound, RequestValidationError } from '@oriental/service-kit';
-import { BeneficiaryCase, BeneficiaryCaseProjection } from './beneficiary-case.projection';
+import { Controller, Get, HttpStatus, Inject, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponse, ApiResponseOf, NotFound, RequestValidationError } from '@oriental/service-kit';
+import { z } from 'zod';
+import { BeneficiaryCaseProjection } from './beneficiary-case.projection';
+
+/** What `GET /beneficiaries/{id}/sharing-consent` answers (the consent gate of a referral). */
+export const sharingConsentAnswer = z.object({
+  beneficiaryId: z.uuid(),
+  cellId: z.string().meta({ description: 'The cell the case belongs to now', example: 'oujda' }),
+  sharing: z.boolean().meta({ description: 'Whether the beneficiary consents to sharing their case with partners' }),
+});
+export type SharingConsentAnswer = z.output<typeof sharingConsentAnswer>;
+
+/** What `GET /beneficiaries/{id}/case` answers: what referral knows of the case from intake's events. */
+export const beneficiaryCaseAnswer = sharingConsentAnswer.extend({
+  status: z.enum(['open', 'closed']).meta({ description: 'A referral is refused for a closed case' }),
+});
+export type BeneficiaryCaseAnswer = z.output<typeof beneficiaryCaseAnswer>;
 
 const uuidPipe = new ParseUUIDPipe({ exceptionFactory: () => new RequestValidationError([{ field: 'id', message: 'must be a UUID' }]) });
 
@@ -12,9 +27,9 @@ export class BeneficiaryCaseQuery {
 
   @Get(':id/sharing-consent')
   @ApiOperation({ summary: 'Whether a beneficiary consented to sharing with partners (the referral consent gate)' })
-  @ApiOkResponse({ description: '{ beneficiaryId, cellId, sharing }' })
+  @ApiResponseOf(HttpStatus.OK, sharingConsentAnswer, 'Whether the beneficiary consents to sharing')
   @ApiProblemResponse(404, 'BENEFICIARY_NOT_KNOWN')
-  async sharingConsent(@Param('id', uuidPipe) id: string): Promise<Pick<BeneficiaryCase, 'beneficiaryId' | 'cellId' | 'sharing'>> {
+  async sharingConsent(@Param('id', uuidPipe) id: string): Promise<SharingConsentAnswer> {
     const found = await this.projection.find(id);
     if (!found) throw new NotFound('Beneficiary', id, 'BENEFICIARY_NOT_KNOWN');
     return { beneficiaryId: found.beneficiaryId, cellId: found.cellId, sharing: found.sharing };
@@ -22,9 +37,9 @@ export class BeneficiaryCaseQuery {
 
   @Get(':id/case')
   @ApiOperation({ summary: "What referral knows of a beneficiary's case: its cell now, consent to sharing, open or closed" })
-  @ApiOkResponse({ description: '{ beneficiaryId, cellId, sharing, status: open | closed }' })
+  @ApiResponseOf(HttpStatus.OK, beneficiaryCaseAnswer, "The beneficiary's case as referral knows it")
   @ApiProblemResponse(404, 'BENEFICIARY_NOT_KNOWN')
-  async case(@Param('id', uuidPipe) id: string): Promise<Required<BeneficiaryCase>> {
+  async case(@Param('id', uuidPipe) id: string): Promise<BeneficiaryCaseAnswer> {
     const found = await this.projection.find(id);
     if (!found) throw new NotFound('Beneficiary', id, 'BENEFICIARY_NOT_KNOWN');
     return found;

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiBodyOf, ApiProblemResponse, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBodyOf, ApiProblemResponse, ApiResponseOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
-import { answerCommand, ReferralCommands, referralIdPipe } from '../referral-commands';
+import { answerCommand, ReferralCommandAnswer, referralCommandAnswer, ReferralCommands, referralIdPipe } from '../referral-commands';
 import { CompleteReferralBody, completeReferralBody } from './complete-referral.dto';
 
 @ApiTags('referrals')
@@ -16,7 +16,7 @@ export class CompleteReferralController {
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Same key and body: same answer, nothing appended again' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag last read: 412 when the referral changed since' })
   @ApiBodyOf(completeReferralBody)
-  @ApiOkResponse({ description: '{ referralId, status }; ETag: the new revision' })
+  @ApiResponseOf(HttpStatus.OK, referralCommandAnswer, 'Done; ETag: the new revision (Idempotent-Replayed: true on a retry)')
   @ApiProblemResponse(400, 'Invalid field or header (VALIDATION_FAILED with field errors)')
   @ApiProblemResponse(404, 'REFERRAL_NOT_FOUND')
   @ApiProblemResponse(412, 'STALE_REVISION: If-Match is not the current revision')
@@ -26,7 +26,7 @@ export class CompleteReferralController {
     @Body(new ZodBodyPipe(completeReferralBody)) body: CompleteReferralBody,
     @CommandRequest() context: CommandContext,
     @Res({ passthrough: true }) response: Response,
-  ): Promise<{ referralId: string; status: string }> {
+  ): Promise<ReferralCommandAnswer> {
     const outcome = await this.commands.run(referralId, context, { type: 'CompleteReferral', data: { ...body, actor: context.actor, now: context.now } });
     answerCommand(response, outcome);
     return { referralId, status: outcome.status };

@@ -1,8 +1,24 @@
-import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpStatus, Inject, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ReferenceData } from '@oriental/reference-data';
-import { ApiProblemResponse, FieldError, REFERENCE_DATA, RequestValidationError } from '@oriental/service-kit';
-import { PartnerDirectoryProjection, PartnerEntry } from './partner-directory.projection';
+import { ApiProblemResponse, ApiResponseOf, FieldError, REFERENCE_DATA, RequestValidationError } from '@oriental/service-kit';
+import { z } from 'zod';
+import { PartnerDirectoryProjection } from './partner-directory.projection';
+
+/** What `GET /partners` answers: one definition for the handler's type and the OpenAPI document. */
+export const partnerDirectoryAnswer = z.object({
+  partners: z.array(
+    z.object({
+      partnerId: z.string().meta({ example: 'chr-al-farabi' }),
+      name: z.string(),
+      kind: z.string().meta({ description: 'Kind of partner (reference data partners.json)' }),
+      provinces: z.array(z.string()).meta({ description: 'Provinces or prefectures it covers', example: ['oujda-angad', 'nador'] }),
+      needs: z.array(z.string()).meta({ description: 'Need codes it covers', example: ['health'] }),
+      responseDelayDays: z.int().nonnegative().meta({ description: 'Days it has to answer a referral before it is overdue' }),
+    }),
+  ),
+});
+export type PartnerDirectoryAnswer = z.output<typeof partnerDirectoryAnswer>;
 
 @ApiTags('partners')
 @Controller('partners')
@@ -16,9 +32,9 @@ export class PartnerDirectoryQuery {
   @ApiOperation({ summary: 'Partners covering a need in a province (the directory, from partner events)' })
   @ApiQuery({ name: 'need', required: false, description: 'Need code (reference data needs.json), e.g. health' })
   @ApiQuery({ name: 'province', required: false, description: 'Province or prefecture id, e.g. nador' })
-  @ApiOkResponse({ description: '{ partners: [{ partnerId, name, kind, provinces, needs, responseDelayDays }] }' })
+  @ApiResponseOf(HttpStatus.OK, partnerDirectoryAnswer, 'The partners covering the need and the province given (all, without either)')
   @ApiProblemResponse(400, 'Unknown need or province, or another parameter (VALIDATION_FAILED with field errors)')
-  async search(@Query() query: Record<string, unknown>): Promise<{ partners: PartnerEntry[] }> {
+  async search(@Query() query: Record<string, unknown>): Promise<PartnerDirectoryAnswer> {
     const errors: FieldError[] = [];
     for (const name of Object.keys(query)) if (name !== 'need' && name !== 'province') errors.push({ field: name, message: 'should not exist' });
     const need = query['need'];

@@ -1,15 +1,42 @@
-import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpStatus, Inject, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { DeclineReasons, FlagReasons, ReferralOutcomes, ReferralStatuses, RevokeReasons } from '@oriental/contracts';
 import { isOverdue } from '@oriental/referral-domain';
-import { ApiProblemResponse, CLOCK, Clock, FieldError, RequestValidationError } from '@oriental/service-kit';
+import { ApiProblemResponse, ApiResponseOf, CLOCK, Clock, FieldError, RequestValidationError } from '@oriental/service-kit';
 import { z } from 'zod';
-import { ReferralListProjection, ReferralSummary } from './referral-list.projection';
+import { ReferralListProjection } from './referral-list.projection';
 
 const ALLOWED = new Set(['beneficiaryId', 'partnerId', 'cellId', 'overdue']);
 const uuid = z.string().uuid();
 const slug = /^[a-z0-9-]{1,60}$/;
 
-type ListedReferral = Omit<ReferralSummary, 'awaitingAnswerAt'> & { overdue: boolean };
+const instant = z.string().meta({ description: 'ISO 8601 instant (UTC)', example: '2026-07-15T09:30:00.000Z' });
+
+/** A referral as lists show it (what referral published, never notes), and whether it is overdue now. */
+const listedReferral = z.object({
+  referralId: z.uuid(),
+  beneficiaryId: z.uuid(),
+  cellId: z.string().meta({ description: 'The cell the case belongs to now (a transfer moves open referrals)', example: 'oujda' }),
+  partnerId: z.string().meta({ example: 'chr-al-farabi' }),
+  need: z.string().meta({ example: 'health' }),
+  status: z.enum(ReferralStatuses),
+  flags: z.array(z.enum(FlagReasons)).meta({ description: 'Flags raised and not cleared, e.g. consent_withdrawn' }),
+  flagged: z.boolean().meta({ description: 'Whether any flag is raised' }),
+  consentOverridden: z.boolean().meta({ description: 'Sent without consent to sharing, under a recorded override' }),
+  sentAt: instant,
+  answerDueBy: instant.meta({ description: "sentAt plus the partner's response delay" }),
+  answeredAt: instant.optional().meta({ description: 'When the partner accepted or declined' }),
+  closedAt: instant.optional().meta({ description: 'When it was declined, completed or revoked' }),
+  declineReason: z.enum(DeclineReasons).optional(),
+  outcome: z.enum(ReferralOutcomes).optional(),
+  revokeReason: z.enum(RevokeReasons).optional(),
+  updatedAt: instant.meta({ description: 'When it last changed' }),
+  overdue: z.boolean().meta({ description: "Awaiting the partner's answer past answerDueBy" }),
+});
+
+/** What `GET /referrals` answers: one definition for the handler's type and the OpenAPI document. */
+export const referralListAnswer = z.object({ referrals: z.array(listedReferral).meta({ description: 'Oldest sent first; with overdue=true, most overdue first' }) });
+export type ReferralListAnswer = z.output<typeof referralListAnswer>;
 
 @ApiTags('referrals')
 @Controller('referrals')
@@ -25,9 +52,9 @@ export class ReferralListQuery {
   @ApiQuery({ name: 'partnerId', required: false })
   @ApiQuery({ name: 'cellId', required: false })
   @ApiQuery({ name: 'overdue', required: false, enum: ['true'], description: 'Only those awaiting an answer past due (needs cellId)' })
-  @ApiOkResponse({ description: '{ referrals: [{ referralId, beneficiaryId, cellId, partnerId, need, status, flagged, flags, overdue, … }] }' })
+  @ApiResponseOf(HttpStatus.OK, referralListAnswer, 'The referrals matching every filter given')
   @ApiProblemResponse(400, 'No filter, an invalid one, or overdue without cellId (VALIDATION_FAILED)')
-  async list(@Query() query: Record<string, unknown>): Promise<{ referrals: ListedReferral[] }> {
+  async list(@Query() query: Record<string, unknown>): Promise<ReferralListAnswer> {
     const errors: FieldError[] = [];
     for (const name of Object.keys(query)) if (!ALLOWED.has(name)) errors.push({ field: name, message: 'should not exist' });
     const { beneficiaryId, partnerId, cellId, overdue } = query;

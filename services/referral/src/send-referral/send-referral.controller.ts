@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiBodyOf, ApiProblemResponse, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBodyOf, ApiProblemResponse, ApiResponseOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { answerCommand } from '../referral-commands';
-import { ReferralCreatedDto, SendReferralBody, sendReferralBody } from './send-referral.dto';
+import { ReferralCreatedAnswer, referralCreatedAnswer, SendReferralBody, sendReferralBody } from './send-referral.dto';
 import { SendReferralHandler } from './send-referral.handler';
 
 @ApiTags('referrals')
@@ -17,7 +17,7 @@ export class SendReferralController {
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Same key and body: same answer, nothing appended again' })
   @ApiHeader({ name: 'X-Actor', required: false, description: 'Who acts (until authentication lands)' })
   @ApiBodyOf(sendReferralBody)
-  @ApiCreatedResponse({ type: ReferralCreatedDto })
+  @ApiResponseOf(HttpStatus.CREATED, referralCreatedAnswer, 'Sent; Location: the referral, ETag: its revision (Idempotent-Replayed: true on a retry)')
   @ApiProblemResponse(400, 'Invalid or unknown field, unknown need (VALIDATION_FAILED with field errors), bad headers')
   @ApiProblemResponse(409, 'IDEMPOTENCY_KEY_REUSED')
   @ApiProblemResponse(422, 'CONSENT_REQUIRED, BENEFICIARY_NOT_KNOWN, CASE_CLOSED, PARTNER_NOT_KNOWN, PARTNER_DOES_NOT_COVER_NEED')
@@ -25,7 +25,7 @@ export class SendReferralController {
     @Body(new ZodBodyPipe(sendReferralBody)) body: SendReferralBody,
     @CommandRequest() context: CommandContext,
     @Res({ passthrough: true }) response: Response,
-  ): Promise<ReferralCreatedDto> {
+  ): Promise<ReferralCreatedAnswer> {
     const outcome = await this.handler.handle(body, context);
     response.setHeader('Location', `/referrals/${outcome.referralId}`);
     answerCommand(response, outcome);

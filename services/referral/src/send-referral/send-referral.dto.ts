@@ -1,4 +1,3 @@
-import { ApiProperty } from '@nestjs/swagger';
 import { z } from 'zod';
 
 export const note = z.string().trim().min(1).max(2000).meta({ description: 'Free text for the cell and the partner; never published to other contexts' });
@@ -23,7 +22,7 @@ export const sendReferralBody = z.strictObject({
 
 export type SendReferralBody = z.output<typeof sendReferralBody>;
 
-export class ReferralCreatedDto {
-  @ApiProperty({ format: 'uuid' })
-  referralId!: string;
-}
+/** What `POST /referrals` answers (201, with Location and ETag), defined once for the handler's type and the OpenAPI document. */
+export const referralCreatedAnswer = z.object({ referralId: z.uuid().meta({ description: 'The new referral (Location: /referrals/{referralId})' }) });
+
+export type ReferralCreatedAnswer = z.output<typeof referralCreatedAnswer>;
