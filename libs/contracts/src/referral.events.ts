@@ -58,6 +58,7 @@ export const referralFlagClearedV1 = z.object({ ...referralFact, reason: z.enum(
 /** The case was transferred: the referral follows it to `toCellId`. */
 export const referralMovedV1 = z.object({ ...referralFact, fromCellId: z.string().min(1), toCellId: z.string().min(1), movedAt: instant });
 
+/** A partner's entry in the directory: the one definition the referral domain, its events and the directory share. */
 const partnerListing = {
   partnerId: z.string().min(1),
   name: z.string().min(1),
@@ -69,6 +70,8 @@ const partnerListing = {
   /** Days within which it answers a referral. */
   responseDelayDays: z.int().min(1).max(365),
 };
+export const partnerListingSchema = z.object(partnerListing);
+export type PartnerListing = z.infer<typeof partnerListingSchema>;
 export const partnerRegisteredV1 = z.object({ ...partnerListing, registeredAt: instant });
 /** The listing as it now is, whole. */
 export const partnerUpdatedV1 = z.object({ ...partnerListing, updatedAt: instant });

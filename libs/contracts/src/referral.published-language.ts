@@ -2,6 +2,7 @@ import { StoredEvent } from './envelope';
 import {
   DeclineReason,
   FlagReason,
+  PartnerListing,
   PartnerRegisteredV1,
   PartnerUpdatedV1,
   ReferralAcceptedV1,
@@ -41,14 +42,8 @@ interface StoredReferralSentV1 {
 interface StoredReferralFact {
   referralId: string;
 }
-interface StoredPartnerListingV1 {
-  partnerId: string;
-  name: string;
-  kind: string;
-  provinces: string[];
-  needs: string[];
-  responseDelayDays: number;
-}
+/** Stored partner events hold the listing as the contract defines it. */
+type StoredPartnerListingV1 = PartnerListing;
 
 export type ReferralPublished = { [Type in ReferralIntegrationEvent['type']]: { type: Type; schemaVersion: 1; data: Extract<ReferralIntegrationEvent, { type: Type }>['data'] } }[ReferralIntegrationEvent['type']];
 

@@ -12,6 +12,7 @@ export * from './tokens';
 export * from './http/command-request.decorator';
 export * from './http/problem-details.filter';
 export * from './http/validation';
+export * from './http/api-command.decorator';
 export * from './standalone';
 export * from './integration-consumer';
 export * from './http/json-body.guard';

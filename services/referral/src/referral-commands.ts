@@ -1,7 +1,7 @@
-import { Inject, Injectable, ParseUUIDPipe } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, ParseUUIDPipe } from '@nestjs/common';
 import { ReferralStatus, ReferralStatuses } from '@oriental/contracts';
 import { evolve, ReferralCommand, referralDecider, ReferralEvent, referralStream } from '@oriental/referral-domain';
-import { COMMAND_EXECUTOR, CommandContext, CommandExecutor, etagOf, NotFound, RequestValidationError } from '@oriental/service-kit';
+import { ApiCommand, COMMAND_EXECUTOR, CommandContext, CommandExecutor, etagOf, NotFound, RequestValidationError } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { referralCodec } from './referral.codec';
@@ -15,6 +15,10 @@ export const referralCommandAnswer = z.object({
   status: z.enum(ReferralStatuses).meta({ description: 'The status after the command' }),
 });
 export type ReferralCommandAnswer = z.output<typeof referralCommandAnswer>;
+
+/** The OpenAPI of a command on an existing referral; `rules`: the 422 codes it may answer. */
+export const ApiReferralCommand = (rules: string): MethodDecorator =>
+  ApiCommand({ answer: { status: HttpStatus.OK, schema: referralCommandAnswer }, notFound: 'REFERRAL_NOT_FOUND', rules });
 
 export interface ReferralCommandOutcome {
   referralId: string;

@@ -1,7 +1,7 @@
 import { applyDecorators, HttpStatus, ParseUUIDPipe } from '@nestjs/common';
-import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { BeneficiaryEvent, noteSchema } from '@oriental/intake-domain';
-import { ApiProblemResponse, ApiResponseOf, CommandOutcome, etagOf, RequestValidationError } from '@oriental/service-kit';
+import { ApiCommand, CommandOutcome, etagOf, RequestValidationError } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { z } from 'zod';
 
@@ -19,18 +19,7 @@ export type CaseCommandAnswer = z.output<typeof caseCommandAnswer>;
 
 /** The OpenAPI of a command on a beneficiary's case: its headers and every problem it may answer. */
 export const ApiCaseCommand = (answer: { status: number; schema: z.ZodType }, rules: string): MethodDecorator =>
-  applyDecorators(
-    ApiTags('beneficiaries'),
-    ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Same key and body: same answer, nothing appended again' }),
-    ApiHeader({ name: 'If-Match', required: false, description: 'The ETag last read: 412 when the case changed since' }),
-    ApiHeader({ name: 'X-Actor', required: false, description: 'Who acts (until authentication lands)' }),
-    ApiResponseOf(answer.status, answer.schema, 'Done; ETag: the new revision (Idempotent-Replayed: true on a retry)'),
-    ApiProblemResponse(400, 'Invalid, missing or unknown field (problem details with field errors), missing Idempotency-Key'),
-    ApiProblemResponse(404, 'BENEFICIARY_NOT_FOUND'),
-    ApiProblemResponse(409, 'IDEMPOTENCY_KEY_REUSED: the key was used with another body'),
-    ApiProblemResponse(412, 'STALE_REVISION: If-Match is not the current revision'),
-    ApiProblemResponse(422, `A business rule refused it: ${rules}`),
-  );
+  applyDecorators(ApiTags('beneficiaries'), ApiCommand({ answer, notFound: 'BENEFICIARY_NOT_FOUND', rules }));
 
 export const OK = { status: HttpStatus.OK, schema: caseCommandAnswer };
 

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiBodyOf, ApiProblemResponse, ApiResponseOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBodyOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
-import { answerCommand, ReferralCommandAnswer, referralCommandAnswer, ReferralCommands, referralIdPipe } from '../referral-commands';
+import { answerCommand, ApiReferralCommand, ReferralCommandAnswer, ReferralCommands, referralIdPipe } from '../referral-commands';
 import { CompleteReferralBody, completeReferralBody } from './complete-referral.dto';
 
 @ApiTags('referrals')
@@ -13,14 +13,8 @@ export class CompleteReferralController {
   @Post(':id/complete')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'The partner completes an accepted referral with its outcome' })
-  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Same key and body: same answer, nothing appended again' })
-  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag last read: 412 when the referral changed since' })
   @ApiBodyOf(completeReferralBody)
-  @ApiResponseOf(HttpStatus.OK, referralCommandAnswer, 'Done; ETag: the new revision (Idempotent-Replayed: true on a retry)')
-  @ApiProblemResponse(400, 'Invalid field or header (VALIDATION_FAILED with field errors)')
-  @ApiProblemResponse(404, 'REFERRAL_NOT_FOUND')
-  @ApiProblemResponse(412, 'STALE_REVISION: If-Match is not the current revision')
-  @ApiProblemResponse(422, 'REFERRAL_NOT_ACCEPTED')
+  @ApiReferralCommand('REFERRAL_NOT_ACCEPTED')
   async handle(
     @Param('id', referralIdPipe) referralId: string,
     @Body(new ZodBodyPipe(completeReferralBody)) body: CompleteReferralBody,

@@ -1,3 +1,4 @@
+import type { PartnerListing } from '@oriental/contracts';
 import { DomainEvent } from '@oriental/domain-kit';
 
 /**
@@ -6,18 +7,7 @@ import { DomainEvent } from '@oriental/domain-kit';
  * needs it covers and the days within which it answers a referral. The directory is seeded
  * from reference data (`partners.json`); from then on each partner is the stream `partner-<id>`.
  */
-export interface PartnerListing {
-  /** Reference data id, e.g. `chr-al-farabi`. */
-  partnerId: string;
-  name: string;
-  /** `public_administration`, `consulate`, `health_facility`… (reference data `PartnerKinds`). */
-  kind: string;
-  /** Province and prefecture ids. */
-  provinces: string[];
-  /** Need codes. */
-  needs: string[];
-  responseDelayDays: number;
-}
+export type { PartnerListing };
 
 export type PartnerRegistered = DomainEvent<'PartnerRegistered', PartnerListing & { registeredAt: string; by: string }>;
 /** The listing as it now is, whole. */

@@ -1,18 +1,11 @@
-import { ContractRegistry, IntegrationEvent, PartnerRegisteredV1, PartnerUpdatedV1, publishReferralEvent, ReferralContracts } from '@oriental/contracts';
+import { ContractRegistry, IntegrationEvent, PartnerListing, PartnerRegisteredV1, PartnerUpdatedV1, publishReferralEvent, ReferralContracts } from '@oriental/contracts';
 import { applyBatch, DocumentCollection, DocumentProjection, ReadStore, SourcedEvent } from '@oriental/read-store';
 import { fromPublishedLanguage, ReadModel } from '@oriental/service-kit';
 
 export const referralContracts = new ContractRegistry(ReferralContracts);
 
-/** A partner of the directory as lists show it. */
-export interface PartnerEntry {
-  partnerId: string;
-  name: string;
-  kind: string;
-  provinces: string[];
-  needs: string[];
-  responseDelayDays: number;
-}
+/** A partner of the directory as lists show it: its listing. */
+export type PartnerEntry = PartnerListing;
 
 /**
  * One entry of the coverage index: the partner covers `coverage`, a key such as
