@@ -30,7 +30,10 @@ export interface DocumentCollection<T extends object> {
    */
   write(id: string, data: T, options: { expectedVersion: number; checkpoint?: Record<string, number> }): Promise<boolean>;
   delete(id: string): Promise<void>;
+  /** Matching documents, ordered by id; `limit`: the first ones. */
   find(filter?: Filter, options?: { limit?: number }): Promise<VersionedDocument<T>[]>;
+  /** The ids `find` would answer, without reading the documents: from the index alone where one serves the filter. */
+  findIds(filter?: Filter, options?: { limit?: number }): Promise<string[]>;
   count(filter?: Filter): Promise<number>;
   /** Number of documents per distinct value of a top-level field of `data` (missing → "unknown"). */
   countBy(field: keyof T & string, filter?: Filter): Promise<Record<string, number>>;

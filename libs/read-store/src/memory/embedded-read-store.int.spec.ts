@@ -141,8 +141,41 @@ describe('embedded read store, on restart', () => {
     }[];
     db.close();
 
-    expect(indexes.map((index) => index.name)).toEqual(['docs:cases:field:cellId', 'docs:cases:field:status', 'docs:referrals:field:status']);
+    expect(indexes.map((index) => index.name)).toEqual(['docs:cases:field:cellId:id', 'docs:cases:field:status:id', 'docs:referrals:field:status:id']);
     expect(indexes[1]!.sql).toContain('ON "docs:cases"');
+  });
+
+  it('given many documents sharing a value, when a limited find asks for it, then SQLite walks the index in id order and sorts nothing', async () => {
+    const store = open();
+    const cases = store.collection<{ status: string }>('cases', { indexes: ['status'] });
+    for (let index = 0; index < 50; index++) await cases.write(`case-${String(index).padStart(2, '0')}`, { status: 'open' }, { expectedVersion: 0 });
+    expect((await cases.find({ status: 'open' }, { limit: 3 })).map(({ id }) => id)).toEqual(['case-00', 'case-01', 'case-02']);
+    await store.close();
+
+    const db = new Database(file, { readonly: true });
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN SELECT id, version, checkpoint, data FROM "docs:cases" WHERE coalesce(data -> '$."status"', 'null') = ? ORDER BY id LIMIT 3`)
+      .all('"open"') as { detail: string }[];
+    db.close();
+    expect(plan.map(({ detail }) => detail).join('\n')).toMatch(/USING INDEX docs:cases:field:status:id/);
+    expect(plan.map(({ detail }) => detail).join('\n')).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('given a file whose field index is of the first form (the field alone), when the collection is opened, then it is replaced by the (field, id) one', async () => {
+    const first = open();
+    first.collection('cases');
+    await first.close();
+    const db = new Database(file);
+    db.exec(`CREATE INDEX "docs:cases:field:status" ON "docs:cases" (coalesce(data -> '$."status"', 'null'))`);
+    db.close();
+
+    const store = open();
+    store.collection('cases', { indexes: ['status'] });
+    await store.close();
+    const after = new Database(file, { readonly: true });
+    const names = (after.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'docs:cases:field:%'").all() as { name: string }[]).map(({ name }) => name);
+    after.close();
+    expect(names).toEqual(['docs:cases:field:status:id']);
   });
 
   it('given a file of the first layout (every collection in one table), when opened, then its documents move to a table per collection, and declared indexes are built there', async () => {
@@ -165,7 +198,7 @@ describe('embedded read store, on restart', () => {
     const db = new Database(file, { readonly: true });
     const schema = db.prepare("SELECT name FROM sqlite_schema WHERE name LIKE 'docs%' ORDER BY name").all() as { name: string }[];
     db.close();
-    expect(schema.map(({ name }) => name)).toEqual(['docs:cases', 'docs:cases:field:status', 'docs:cases:id']);
+    expect(schema.map(({ name }) => name)).toEqual(['docs:cases', 'docs:cases:field:status:id', 'docs:cases:id']);
   });
 
   it('given a closed store, when used, then it says it is closed', async () => {

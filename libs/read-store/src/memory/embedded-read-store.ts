@@ -145,6 +145,13 @@ class EmbeddedCollection<T extends object> implements DocumentCollection<T> {
     return this.documents.find(this.name, equalities, options.limit).map((row) => toVersioned<T>(row));
   }
 
+  async findIds(filter?: Filter, options: { limit?: number } = {}): Promise<string[]> {
+    this.assertOpen();
+    const equalities = assertFilter(filter);
+    assertLimit(options.limit);
+    return this.documents.findIds(this.name, equalities, options.limit);
+  }
+
   async count(filter?: Filter): Promise<number> {
     this.assertOpen();
     return this.documents.count(this.name, assertFilter(filter));

@@ -84,7 +84,7 @@ const whereOf = (filter: Filter): { sql: string; parameters: string[] } => {
 };
 
 // ':' never appears in a collection name, so (collection, field) → name is one-to-one.
-const indexName = (collection: string, field: string): string => `"docs:${collection}:field:${field.replaceAll('"', '""')}"`;
+const indexName = (collection: string, field: string, suffix = ''): string => `"docs:${collection}:field:${field.replaceAll('"', '""')}${suffix}"`;
 
 /** The statements of one collection's table, prepared once. */
 interface CollectionStatements {
@@ -169,13 +169,18 @@ export class SqliteDocumentFile {
   }
 
   /**
-   * An expression index per field, keyed by the expression its queries compare, so a filter
-   * or a count on the field reads the index. IF NOT EXISTS: reopening a file, or a collection
-   * opened twice, builds nothing again.
+   * An index per field on (the expression its queries compare, id), so a filter or a count on
+   * the field reads the index, and a limited find (ordered by id) reads only the rows it
+   * returns, however many documents share the value. IF NOT EXISTS: reopening a file, or a
+   * collection opened twice, builds nothing again. An index of the first form (the field
+   * alone, whose limited finds sorted every match) is replaced.
    */
   createIndexes(collection: string, fields: readonly string[]): void {
     this.table(collection);
-    for (const field of fields) this.db.exec(`CREATE INDEX IF NOT EXISTS ${indexName(collection, field)} ON ${tableOf(collection)} (${valueOf(field)})`);
+    for (const field of fields) {
+      this.db.exec(`DROP INDEX IF EXISTS ${indexName(collection, field)}`);
+      this.db.exec(`CREATE INDEX IF NOT EXISTS ${indexName(collection, field, ':id')} ON ${tableOf(collection)} (${valueOf(field)}, id)`);
+    }
   }
 
   /** Matching rows ordered by id; `limit` undefined: all of them. */
@@ -184,6 +189,14 @@ export class SqliteDocumentFile {
     const where = whereOf(filter);
     const query = this.query<DocumentRow>(`SELECT id, version, checkpoint, data FROM ${tableOf(collection)} ${where.sql} ORDER BY id LIMIT ?`);
     return query.all(...where.parameters, limit ?? -1);
+  }
+
+  /** The ids of the matching rows ordered by id; an index on (field, id) answers them alone. */
+  findIds(collection: string, filter: Filter, limit: number | undefined): string[] {
+    this.table(collection);
+    const where = whereOf(filter);
+    const query = this.query<{ id: string }>(`SELECT id FROM ${tableOf(collection)} ${where.sql} ORDER BY id LIMIT ?`);
+    return query.all(...where.parameters, limit ?? -1).map(({ id }) => id);
   }
 
   count(collection: string, filter: Filter): number {

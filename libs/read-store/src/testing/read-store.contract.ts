@@ -230,6 +230,7 @@ export const readStoreContract = (name: string, factory: () => Promise<ReadStore
         const cases = await givenCases();
 
         expect(idsOf(await cases.find(filter))).toEqual(expected);
+        expect(await cases.findIds(filter)).toEqual(expected);
         expect(await cases.count(filter)).toBe(expected.length);
       });
 
@@ -237,6 +238,7 @@ export const readStoreContract = (name: string, factory: () => Promise<ReadStore
         const cases = await givenCases();
 
         expect(idsOf(await cases.find({ cellId: 'oujda' }, { limit: 2 }))).toEqual(['case-a', 'case-b']);
+        expect(await cases.findIds({ cellId: 'oujda' }, { limit: 2 })).toEqual(['case-a', 'case-b']);
         expect(idsOf(await cases.find(undefined, { limit: 10 }))).toHaveLength(5);
       });
 

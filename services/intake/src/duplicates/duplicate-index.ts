@@ -44,10 +44,8 @@ export class DuplicateIndex {
   async find(person: PersonToMatch, self?: string): Promise<PossibleDuplicate[]> {
     const lookups = this.keys.lookupsFor(person);
     // One more than the answer holds, in case `self` is among them.
-    const found = await Promise.all(lookups.map(({ field, hash }) => this.documents.find({ [field]: hash }, { limit: MAX_POSSIBLE_DUPLICATES + 1 })));
-    const matches = found.flatMap((documents, index) =>
-      documents.map((document) => ({ beneficiaryId: document.id, score: SCORES[lookups[index]!.match] })),
-    );
+    const found = await Promise.all(lookups.map(({ field, hash }) => this.documents.findIds({ [field]: hash }, { limit: MAX_POSSIBLE_DUPLICATES + 1 })));
+    const matches = found.flatMap((ids, index) => ids.map((beneficiaryId) => ({ beneficiaryId, score: SCORES[lookups[index]!.match] })));
     return rankPossibleDuplicates(matches, self);
   }
 }
