@@ -60,7 +60,20 @@ export interface Registration {
   /** The category's attributes, as far as the cell knows them (see `PROFILE_FIELDS`). */
   profile: BeneficiaryProfile;
   person: Opened<PersonalData>;
+  /**
+   * Who the person may already be, as the duplicate index answered when they were registered
+   * (ids and scores; none of their data): kept with the registration, so that a retry answers
+   * the same list and an auditor sees what the agent was shown. Absent: registered before the
+   * index existed.
+   */
+  possibleDuplicates?: PossibleDuplicate[];
   registeredAt: string;
+}
+
+/** A beneficiary a registration may duplicate, and how strongly (1: same phone; 0.9, 0.8: same name, birth year equal or one apart). */
+export interface PossibleDuplicate {
+  beneficiaryId: string;
+  score: number;
 }
 
 /** Which purposes' consent changes; `actor` is who recorded it (law 09-08 asks who and when). */

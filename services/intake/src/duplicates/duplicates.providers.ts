@@ -4,23 +4,18 @@ import { READ_STORE, ReadStore } from '@oriental/read-store';
 import { SERVICE_CONFIG, ServiceConfig } from '@oriental/service-kit';
 import { BeneficiaryCodec } from '../beneficiary.codec';
 import { loadMasterKey } from '../personal-data/master-key';
-import { DuplicateFinder } from './duplicate-finder';
 import { DuplicateIndex } from './duplicate-index';
 import { DuplicateIndexFollower } from './duplicate-index.follower';
 import { DuplicateKeys } from './duplicate-keys';
 
 /**
  * Duplicate detection in intake's module: the keys (derived from the personal-data master key),
- * the index and its follower (a provider, so Nest starts it on bootstrap and stops it on
- * shutdown), and the finder the registration asks.
+ * the index the registration asks, and its follower (a provider, so Nest starts it on bootstrap
+ * and stops it on shutdown).
  */
 export const duplicateDetectionProviders: Provider[] = [
   { provide: DuplicateKeys, inject: [SERVICE_CONFIG], useFactory: (config: ServiceConfig) => new DuplicateKeys(loadMasterKey(config)) },
-  {
-    provide: DuplicateFinder,
-    inject: [READ_STORE, DuplicateKeys],
-    useFactory: (readStore: ReadStore, keys: DuplicateKeys) => new DuplicateFinder(readStore, new DuplicateIndex(readStore, keys)),
-  },
+  { provide: DuplicateIndex, inject: [READ_STORE, DuplicateKeys], useFactory: (readStore: ReadStore, keys: DuplicateKeys) => new DuplicateIndex(readStore, keys) },
   {
     provide: DuplicateIndexFollower,
     inject: [EVENT_STORE, READ_STORE, BeneficiaryCodec, DuplicateKeys],

@@ -1,8 +1,6 @@
-/** Another beneficiary who may be the same person, and how likely (0 to 1). */
-export interface PossibleDuplicate {
-  beneficiaryId: string;
-  score: number;
-}
+import type { PossibleDuplicate } from '@oriental/intake-domain';
+
+export type { PossibleDuplicate };
 
 /** Past this many, a name is common rather than telling: an agent reads the strongest first. */
 export const MAX_POSSIBLE_DUPLICATES = 20;

@@ -26,6 +26,7 @@ export class GetBeneficiaryController {
     return {
       ...state,
       personalData: state.person ? 'present' : 'erased',
+      possibleDuplicates: state.possibleDuplicates ?? [],
       needs: Object.values(state.needs),
       followUps: Object.values(state.followUps).sort((a, b) => a.dueDate.localeCompare(b.dueDate)),
       duplicates: Object.entries(state.duplicates).map(([otherBeneficiaryId, decision]) => ({ otherBeneficiaryId, decision })),

@@ -49,6 +49,9 @@ export const beneficiaryCaseAnswer = z.object({
   ),
   pendingTransfer: z.object({ transferId: z.uuid(), toCellId: z.string(), reason: z.enum(TransferReasons), note: openedNote, requestedAt: instant }).nullable(),
   closure: z.object({ reason: z.enum(CloseReasons), note: openedNote, closedAt: instant }).nullable(),
+  possibleDuplicates: z
+    .array(z.object({ beneficiaryId: z.uuid(), score: z.number() }))
+    .meta({ description: 'Who the person may already be, as screened at registration (link or dismiss each)' }),
   duplicates: z.array(z.object({ otherBeneficiaryId: z.uuid(), decision: z.enum(['linked', 'dismissed']) })),
   revision: z.int().meta({ description: 'The stream revision, also the ETag' }),
 });

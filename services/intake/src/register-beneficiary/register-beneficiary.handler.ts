@@ -3,7 +3,7 @@ import { beneficiaryDecider, beneficiaryStream } from '@oriental/intake-domain';
 import { ReferenceData } from '@oriental/reference-data';
 import { COMMAND_EXECUTOR, CommandContext, CommandExecutor, keyedId, REFERENCE_DATA, RequestValidationError } from '@oriental/service-kit';
 import { BeneficiaryCodec } from '../beneficiary.codec';
-import { DuplicateFinder } from '../duplicates/duplicate-finder';
+import { DuplicateIndex } from '../duplicates/duplicate-index';
 import { PossibleDuplicate } from '../duplicates/scoring';
 import { RegisterBeneficiaryBody } from './register-beneficiary.dto';
 
@@ -13,7 +13,7 @@ export class RegisterBeneficiaryHandler {
     @Inject(COMMAND_EXECUTOR) private readonly executor: CommandExecutor,
     @Inject(REFERENCE_DATA) private readonly referenceData: ReferenceData,
     private readonly codec: BeneficiaryCodec,
-    private readonly duplicates: DuplicateFinder,
+    private readonly duplicates: DuplicateIndex,
   ) {}
 
   async handle(body: RegisterBeneficiaryBody, context: CommandContext): Promise<{ beneficiaryId: string; revision: number; replayed: boolean; possibleDuplicates: PossibleDuplicate[] }> {
@@ -22,6 +22,10 @@ export class RegisterBeneficiaryHandler {
     }
     // Derived from the key, so a retried registration finds the stream it created.
     const beneficiaryId = keyedId(context, 'beneficiary');
+    // Who the person may already be: it never refuses a registration, and is kept in it, so a
+    // retry answers the list the first attempt recorded.
+    const { firstName, lastName, phone } = body.person;
+    const screened = await this.duplicates.find({ firstName, lastName, birthYear: body.birthYear, ...(phone ? { phone } : {}) }, beneficiaryId);
     const outcome = await this.executor.execute({
       stream: beneficiaryStream(beneficiaryId),
       decider: beneficiaryDecider,
@@ -39,18 +43,13 @@ export class RegisterBeneficiaryHandler {
           consent: { services: body.consent.services, sharing: body.consent.sharing, statistics: body.consent.statistics },
           person: body.person,
           ...(body.profile ? { profile: body.profile } : {}),
+          possibleDuplicates: screened,
           now: context.now,
         },
       },
     });
-    // After the append, so a refused registration searches nothing; it never refuses one. Kept
-    // at the first answer, so that a retry answers the same list (DuplicateFinder).
-    const { firstName, lastName, phone } = body.person;
-    const possibleDuplicates = await this.duplicates.screenRegistration(
-      beneficiaryId,
-      { firstName, lastName, birthYear: body.birthYear, ...(phone ? { phone } : {}) },
-      outcome.replayed,
-    );
+    const [registered] = outcome.events;
+    const possibleDuplicates = registered?.type === 'BeneficiaryRegistered' ? (registered.data.possibleDuplicates ?? []) : [];
     return { beneficiaryId, revision: outcome.revision, replayed: outcome.replayed, possibleDuplicates };
   }
 }
