@@ -97,6 +97,11 @@ describe('a scripted journey on the embedded network', () => {
     await eventually(async () => {
       const later = await command('intake', '/beneficiaries', aRegistrationBody({ birthYear: 1981, person: { firstName: 'محمد', lastName: 'العمراني' } })).expect(201);
       expect(later.body.possibleDuplicates).toContainEqual({ beneficiaryId: earlier.body.beneficiaryId, score: expect.any(Number) });
+      // What the agent was shown is part of the record: the case and the auditors' journey say so.
+      const laterCase = await request(url('intake')).get(`/beneficiaries/${later.body.beneficiaryId}`).expect(200);
+      expect(laterCase.body.possibleDuplicates).toEqual(later.body.possibleDuplicates);
+      const journey = await request(url('reporting')).get(`/journeys/${later.body.beneficiaryId}`).expect(200);
+      expect(journey.body.events[0].summary).toMatch(/^Registered at oujda as mre \(\d+ possible duplicates? shown\)$/);
     });
   });
 

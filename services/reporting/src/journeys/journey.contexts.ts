@@ -46,11 +46,12 @@ export const decodeJourneyEvent = (stored: StoredEvent): Decoded => {
 };
 
 const consentOverride = (overridden: boolean) => (overridden ? ' (consent override)' : '');
+const possibleDuplicates = (count: number) => (count === 0 ? '' : ` (${count} possible duplicate${count === 1 ? '' : 's'} shown)`);
 
 const summarizeIntake = (event: BeneficiaryEvent): string => {
   switch (event.type) {
     case 'BeneficiaryRegistered':
-      return `Registered at ${event.data.cellId} as ${event.data.category}`;
+      return `Registered at ${event.data.cellId} as ${event.data.category}${possibleDuplicates(event.data.possibleDuplicates?.length ?? 0)}`;
     case 'BeneficiaryProfileRecorded':
       return `Profile recorded: ${Object.keys(event.data.profile).sort().join(', ') || 'no field'}`;
     case 'PersonalDataRecorded':
