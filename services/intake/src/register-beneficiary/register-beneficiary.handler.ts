@@ -33,16 +33,10 @@ export class RegisterBeneficiaryHandler {
       context,
       command: {
         type: 'RegisterBeneficiary',
+        // The body is the registration as the cell states it (its schema is the one definition).
         data: {
           beneficiaryId,
-          cellId: body.cellId,
-          category: body.category,
-          sex: body.sex,
-          birthYear: body.birthYear,
-          nationality: body.nationality,
-          consent: { services: body.consent.services, sharing: body.consent.sharing, statistics: body.consent.statistics },
-          person: body.person,
-          ...(body.profile ? { profile: body.profile } : {}),
+          ...body,
           possibleDuplicates: screened,
           now: context.now,
         },
