@@ -60,6 +60,7 @@ export class InMemoryEventLog implements EventStore, CheckpointStore {
       await Promise.resolve();
       while (!stopped) {
         try {
+          const length = this.events.length;
           const page = await this.readAll({ after: position, maxCount: maxBatchSize, ...(streamPrefixes ? { streamPrefixes } : {}) });
           if (page.events.length > 0) {
             await onEvents(page.events);
@@ -68,7 +69,9 @@ export class InMemoryEventLog implements EventStore, CheckpointStore {
           if (page.checkpoint !== undefined && page.checkpoint !== position && !stopped) {
             await onCheckpoint?.(page.checkpoint);
             position = page.checkpoint;
-          } else if (page.events.length === 0 && !stopped) {
+          } else if (page.events.length === 0 && !stopped && this.events.length === length) {
+            // Waits only when nothing was appended since the read: an append between the two
+            // (while awaiting the page) would otherwise find no one to wake.
             await new Promise<void>((resolve) => {
               wake = () => {
                 this.waiting.delete(wake);
