@@ -1,6 +1,6 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { EVENT_STORE, EventStore } from '@oriental/event-store';
+import { EVENT_STORE, EventStore, LogFollowerStatus } from '@oriental/event-store';
 import { EVENT_BUS, EventBus } from '@oriental/messaging';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
 import type { Response } from 'express';
@@ -11,18 +11,59 @@ import { SERVICE_STATUS } from './tokens';
 const checkSchema = z.object({ status: z.enum(['up', 'down']), kind: z.string().optional(), details: z.record(z.string(), z.unknown()).optional() });
 type Check = z.infer<typeof checkSchema>;
 
+/** A log follower other than the forwarder (an index, an access log): `LogFollowerStatus` without its name, which keys it. */
+const followerCheckSchema = z.object({
+  status: z.enum(['up', 'down']),
+  kind: z.literal('log-follower'),
+  details: z.object({
+    running: z.boolean(),
+    lastPosition: z.string().optional().meta({ description: 'The stored checkpoint: every event it follows up to here was handled' }),
+    handled: z.int().meta({ description: 'Events handled since the process started' }),
+    consecutiveFailures: z.int().meta({ description: 'Failures since the last batch that went through; 0 when healthy' }),
+    lastError: z.string().optional(),
+  }),
+});
+type FollowerCheck = z.infer<typeof followerCheckSchema>;
+
 const healthSchema = z.object({
   status: z.enum(['up', 'down']),
   service: z.string(),
-  checks: z.object({ eventStore: checkSchema, bus: checkSchema, readStore: checkSchema, forwarder: checkSchema.optional() }),
+  checks: z.object({
+    eventStore: checkSchema,
+    bus: checkSchema,
+    readStore: checkSchema,
+    forwarder: checkSchema.optional(),
+    followers: z.record(z.string(), followerCheckSchema).optional().meta({ description: "The service's other log followers, by checkpoint name" }),
+  }),
 });
 type Health = z.infer<typeof healthSchema>;
 
-/** Live status of the parts that are not adapters (the forwarder), filled in by bootstrap. */
+/** Live status of the parts that are not adapters (the forwarder, other log followers). */
 export class ServiceStatus {
+  private readonly followers = new Map<string, () => LogFollowerStatus>();
+
   constructor(readonly service: string) {}
+
+  /** Filled in by bootstrap when the service forwards its events. */
   forwarder?: () => Check;
+
+  /** Shows one of the service's own log followers on `/health`, under `checks.followers.<name>`. */
+  addFollower(name: string, status: () => LogFollowerStatus): void {
+    if (this.followers.has(name)) throw new Error(`A log follower named ${name} is already registered`);
+    this.followers.set(name, status);
+  }
+
+  followerChecks(): Record<string, FollowerCheck> {
+    return Object.fromEntries([...this.followers].map(([name, status]) => [name, followerCheck(status())]));
+  }
 }
+
+/** Down only when it stopped on an error, as the forwarder's check: a follower that is retrying is still up. */
+const followerCheck = ({ name: _name, ...details }: LogFollowerStatus): FollowerCheck => ({
+  status: details.lastError !== undefined && !details.running ? 'down' : 'up',
+  kind: 'log-follower',
+  details,
+});
 
 const safely = async (check: () => Promise<Check>): Promise<Check> => {
   try {
@@ -46,7 +87,7 @@ export class HealthController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Reports the event store, bus, read store and forwarder this service runs on' })
+  @ApiOperation({ summary: 'Reports the event store, bus, read store, forwarder and log followers this service runs on' })
   @ApiResponseOf(200, healthSchema, 'Every part is up')
   @ApiResponseOf(503, healthSchema, 'At least one part is down')
   async health(@Res({ passthrough: true }) response: Response): Promise<Health> {
@@ -55,8 +96,16 @@ export class HealthController {
       safely(() => this.bus.health()),
       safely(() => this.readStore.health()),
     ]);
-    const checks: Health['checks'] = { eventStore, bus, readStore, ...(this.status.forwarder ? { forwarder: this.status.forwarder() } : {}) };
-    const up = Object.values(checks).every((check) => check.status === 'up');
+    const forwarder = this.status.forwarder?.();
+    const followers = this.status.followerChecks();
+    const checks: Health['checks'] = {
+      eventStore,
+      bus,
+      readStore,
+      ...(forwarder ? { forwarder } : {}),
+      ...(Object.keys(followers).length > 0 ? { followers } : {}),
+    };
+    const up = [eventStore, bus, readStore, ...(forwarder ? [forwarder] : []), ...Object.values(followers)].every((check) => check.status === 'up');
     response.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return { status: up ? 'up' : 'down', service: this.status.service, checks };
   }

@@ -6,6 +6,7 @@ import { fixedClock, Infrastructure, JsonLogger, loadConfig, openInfrastructure,
 import { checkResponsesAgainstOpenApiOf, eventually, freePort } from '@oriental/testing';
 import request from 'supertest';
 import { DUPLICATE_INDEX, duplicateIndexCollection } from '../src/duplicates/duplicate-index';
+import { DUPLICATE_INDEX_FOLLOWER } from '../src/duplicates/duplicate-index.follower';
 import { intakeService } from '../src/intake.service';
 import { aRegistrationBody, RegistrationBody } from '../src/testing';
 
@@ -139,6 +140,28 @@ describe('duplicate detection through the intake API', () => {
       expect(JSON.stringify(index)).not.toMatch(plain);
       const files = ['intake.read-models.sqlite', 'intake.read-models.sqlite-wal'].map((file) => join(dataDir, file)).filter(existsSync);
       for (const file of files) expect(readFileSync(file).toString('latin1')).not.toMatch(/Zineb|Bennani|698765432/);
+    });
+  });
+
+  describe('on /health', () => {
+    it('shows the index follower and how far it has indexed, beside the forwarder', async () => {
+      await registerIndexed(body({ firstName: 'Leila', lastName: 'Fassi' }, 1988));
+
+      const response = await eventually(async () => {
+        const health = await request(service.url).get('/health').expect(200);
+        expect(health.body.checks.followers).toEqual({
+          [DUPLICATE_INDEX_FOLLOWER]: {
+            status: 'up',
+            kind: 'log-follower',
+            details: { running: true, lastPosition: expect.any(String), handled: expect.any(Number), consecutiveFailures: 0 },
+          },
+        });
+        return health;
+      });
+
+      expect(response.body.checks.followers[DUPLICATE_INDEX_FOLLOWER].details.handled).toBeGreaterThan(0);
+      expect(response.body.checks.forwarder).toMatchObject({ status: 'up', kind: 'forwarder' });
+      expect(response).toSatisfyApiSpec();
     });
   });
 

@@ -1,25 +1,28 @@
 import { Provider } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@oriental/event-store';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
-import { SERVICE_CONFIG, ServiceConfig } from '@oriental/service-kit';
+import { SERVICE_CONFIG, SERVICE_STATUS, ServiceConfig, ServiceStatus } from '@oriental/service-kit';
 import { BeneficiaryCodec } from '../beneficiary.codec';
 import { loadMasterKey } from '../personal-data/master-key';
 import { DuplicateIndex } from './duplicate-index';
-import { DuplicateIndexFollower } from './duplicate-index.follower';
+import { DUPLICATE_INDEX_FOLLOWER, DuplicateIndexFollower } from './duplicate-index.follower';
 import { DuplicateKeys } from './duplicate-keys';
 
 /**
  * Duplicate detection in intake's module: the keys (derived from the personal-data master key),
  * the index the registration asks, and its follower (a provider, so Nest starts it on bootstrap
- * and stops it on shutdown).
+ * and stops it on shutdown; registered with the service status, so `/health` shows how far it got).
  */
 export const duplicateDetectionProviders: Provider[] = [
   { provide: DuplicateKeys, inject: [SERVICE_CONFIG], useFactory: (config: ServiceConfig) => new DuplicateKeys(loadMasterKey(config)) },
   { provide: DuplicateIndex, inject: [READ_STORE, DuplicateKeys], useFactory: (readStore: ReadStore, keys: DuplicateKeys) => new DuplicateIndex(readStore, keys) },
   {
     provide: DuplicateIndexFollower,
-    inject: [EVENT_STORE, READ_STORE, BeneficiaryCodec, DuplicateKeys],
-    useFactory: (store: EventStore, readStore: ReadStore, codec: BeneficiaryCodec, keys: DuplicateKeys) =>
-      new DuplicateIndexFollower({ store, readStore, codec, keys }),
+    inject: [EVENT_STORE, READ_STORE, BeneficiaryCodec, DuplicateKeys, SERVICE_STATUS],
+    useFactory: (store: EventStore, readStore: ReadStore, codec: BeneficiaryCodec, keys: DuplicateKeys, status: ServiceStatus) => {
+      const follower = new DuplicateIndexFollower({ store, readStore, codec, keys });
+      status.addFollower(DUPLICATE_INDEX_FOLLOWER, () => follower.status());
+      return follower;
+    },
   },
 ];
