@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@oriental/service-kit';
 import { startBareNestApp } from './lib/bare-nest-app';
-import { BenchNetwork, startBenchNetwork, waitForReportTotal } from './lib/embedded-network';
+import { BenchNetwork, startBenchNetwork, waitForFollowers, waitForReportTotal } from './lib/embedded-network';
 import { interleavedLatencies } from './lib/http-client';
 import { readWholeLog } from './lib/log-read';
 import { LoadResult, postRegistrations } from './lib/post-load';
@@ -173,6 +173,8 @@ const main = async () => {
     } finally {
       bar.stop();
     }
+    // And the services' own log followers (intake's duplicate index opens every registration once).
+    if (raw.head !== undefined) await waitForFollowers(Object.values(network.urls), raw.head);
     const seconds = (performance.now() - started) / 1000;
     log(
       seconds < 1

@@ -1,4 +1,5 @@
 import { networkServices, startNetwork } from '@oriental/network';
+import { compareLogPositions } from '@oriental/read-store';
 import { loadConfig } from '@oriental/service-kit';
 import { getJson } from './http-client';
 import { Progress } from './progress';
@@ -77,3 +78,42 @@ export const waitForReportTotal = async (reporting: string, expected: number, pr
     await sleep(200);
   }
 };
+
+interface FollowerCheck {
+  details?: { lastPosition?: string; lastError?: string };
+}
+
+/**
+ * Waits until every log follower a service shows on /health (e.g. intake's duplicate index)
+ * has reached `head`, the position of the log's last event: the network has caught up, so
+ * later figures measure requests, not a catch-up running beside them. Fails when one makes no
+ * progress for `stallMs`.
+ */
+export const waitForFollowers = async (urls: readonly string[], head: string, stallMs = 120_000): Promise<void> => {
+  let lastProgress = '';
+  let movedAt = performance.now();
+  for (;;) {
+    const behind: string[] = [];
+    for (const url of urls) {
+      // A 503 (a part down) still lists the followers; an unreachable service counts as behind.
+      const health = (await fetch(`${url}/health`).then((response) => response.json(), () => undefined)) as
+        | { checks?: { followers?: Record<string, FollowerCheck> } }
+        | undefined;
+      if (!health) behind.push(`${url} unreachable`);
+      for (const [name, check] of Object.entries(health?.checks?.followers ?? {})) {
+        const reached = check.details?.lastPosition;
+        if (reached === undefined || compareLogPositions(reached, head) < 0) behind.push(`${name} at ${reached ?? 'the start'}`);
+      }
+    }
+    if (behind.length === 0) return;
+    const progress = behind.join(', ');
+    if (progress !== lastProgress) {
+      lastProgress = progress;
+      movedAt = performance.now();
+    } else if (performance.now() - movedAt > stallMs) {
+      throw new Error(`log followers stuck short of ${head} for ${stallMs / 1000} s: ${progress}`);
+    }
+    await sleep(500);
+  }
+};
+

@@ -6,12 +6,13 @@ const PAGE_SIZE = 1000;
 /**
  * The floor of any replay: the whole log read in order through the port (`readAll` with no
  * filter, page after page), only counting events. Also counts registrations, which is what the
- * network report must reach once caught up.
+ * network report must reach once caught up, and answers the log's head, which every log
+ * follower must reach.
  */
 export const readWholeLog = async (
   config: ServiceConfig,
   onProgress?: (events: number) => void,
-): Promise<{ events: number; registrations: number; seconds: number }> => {
+): Promise<{ events: number; registrations: number; seconds: number; head: string | undefined }> => {
   const store = await openEventStore(config);
   try {
     const started = performance.now();
@@ -26,7 +27,7 @@ export const readWholeLog = async (
       onProgress?.(events);
       if (page.endOfLog || page.events.length === 0) break;
     }
-    return { events, registrations, seconds: (performance.now() - started) / 1000 };
+    return { events, registrations, seconds: (performance.now() - started) / 1000, head: after };
   } finally {
     await store.close();
   }
