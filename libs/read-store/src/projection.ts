@@ -1,4 +1,4 @@
-import type { DocumentCollection, DocumentWrite, ReadStore, VersionedDocument } from './read-store.port';
+import type { DocumentCollection, DocumentWrite, Filter, ReadStore, VersionedDocument } from './read-store.port';
 
 /** Where an event comes from: its stream and its 0-based revision in that stream. */
 export interface EventSource {
@@ -174,6 +174,20 @@ export const sumLaneCounts = async (collection: DocumentCollection<LaneCounts>):
   return Object.fromEntries(totals);
 };
 
+/**
+ * Every document of a collection (matching `filter`), a page at a time in id order: a walk over
+ * a whole collection (an upgrade's one-time count) holds one page in memory, never them all.
+ */
+export async function* documentPages<T extends object>(collection: DocumentCollection<T>, filter?: Filter, pageSize = 1_000): AsyncGenerator<VersionedDocument<T>[]> {
+  for (let afterId: string | undefined; ; ) {
+    const page = await collection.find(filter, { limit: pageSize, ...(afterId !== undefined ? { afterId } : {}) });
+    if (page.length === 0) return;
+    yield page;
+    if (page.length < pageSize) return;
+    afterId = page[page.length - 1]!.id;
+  }
+}
+
 /** The lane that holds the counts of documents written before the projection kept counters. */
 const COUNTED_AT_UPGRADE = 'counted-at-upgrade';
 
@@ -182,19 +196,22 @@ const COUNTED_AT_UPGRADE = 'counted-at-upgrade';
  * counter at all: a read store written before counters existed. The counts go to a lane of
  * their own, which no event arrives on; the events those documents hold are not counted again
  * (a document that holds an event stops its lane from counting it). It reads every document,
- * once, at the first boot after the upgrade; afterwards it reads one counter. Answers how many
+ * a page at a time, once, at the first boot after the upgrade; afterwards it reads one counter. Answers how many
  * documents it counted.
  */
 export const countExistingDocuments = async <E extends SourcedEvent, T extends object>(projection: DocumentProjection<E, T>): Promise<number> => {
   const counters = projection.counters;
   if (!counters || (await counters.collection.find({}, { limit: 1 })).length > 0) return 0;
-  const documents = await projection.documents.find();
-  if (documents.length === 0) return 0;
   const counts = new Map<string, number>();
-  for (const document of documents) for (const key of counters.countAs(document.data)) counts.set(key, (counts.get(key) ?? 0) + 1);
+  let documents = 0;
+  for await (const page of documentPages(projection.documents)) {
+    documents += page.length;
+    for (const document of page) for (const key of counters.countAs(document.data)) counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  if (documents === 0) return 0;
   // Version 0: if a live batch counted first, the counters are no longer empty and this is moot.
   await counters.collection.write(COUNTED_AT_UPGRADE, { position: '0', counts: Object.fromEntries(counts) } satisfies LaneCounts, { expectedVersion: 0 });
-  return documents.length;
+  return documents;
 };
 
 export const PROJECTION_CHECKPOINTS = 'projection_checkpoints';

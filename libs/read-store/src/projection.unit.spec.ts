@@ -4,6 +4,7 @@ import {
   compareLogPositions,
   ConcurrentUpdateError,
   countExistingDocuments,
+  documentPages,
   DocumentProjection,
   LaneCounts,
   ProjectionCheckpoints,
@@ -165,5 +166,21 @@ describe('rebuildProjection', () => {
     });
 
     await expect(rebuilding).rejects.toThrow('did not move past');
+  });
+});
+
+describe('documentPages', () => {
+  it('given more documents than a page, when walking the collection, then every one comes once, in id order, a page at a time', async () => {
+    const store = EmbeddedReadStore.open();
+    const cases = store.collection<Case>('cases', { indexes: ['cellId'] });
+    for (const id of ['e', 'a', 'd', 'b', 'c']) await cases.write(id, { cellId: id === 'c' ? 'nador' : 'oujda', events: 1 }, { expectedVersion: 0 });
+
+    const pages: string[][] = [];
+    for await (const page of documentPages(cases, undefined, 2)) pages.push(page.map(({ id }) => id));
+    const oujda: string[][] = [];
+    for await (const page of documentPages(cases, { cellId: 'oujda' }, 2)) oujda.push(page.map(({ id }) => id));
+
+    expect(pages).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    expect(oujda).toEqual([['a', 'b'], ['d', 'e']]);
   });
 });

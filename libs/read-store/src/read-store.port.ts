@@ -30,8 +30,11 @@ export interface DocumentCollection<T extends object> {
    */
   write(id: string, data: T, options: { expectedVersion: number; checkpoint?: Record<string, number> }): Promise<boolean>;
   delete(id: string): Promise<void>;
-  /** Matching documents, ordered by id; `limit`: the first ones. */
-  find(filter?: Filter, options?: { limit?: number }): Promise<VersionedDocument<T>[]>;
+  /**
+   * Matching documents, ordered by id; `limit`: the first ones; `afterId`: only those whose id
+   * sorts after it (the next page: pass the last id of the previous one).
+   */
+  find(filter?: Filter, options?: FindOptions): Promise<VersionedDocument<T>[]>;
   /** The ids `find` would answer, without reading the documents: from the index alone where one serves the filter. */
   findIds(filter?: Filter, options?: { limit?: number }): Promise<string[]>;
   count(filter?: Filter): Promise<number>;
@@ -50,6 +53,11 @@ export interface CollectionOptions<T extends object> {
 }
 
 /** One compare-and-set write of a batch: as `DocumentCollection.write`, naming its collection. */
+export interface FindOptions {
+  limit?: number;
+  afterId?: string;
+}
+
 export interface DocumentWrite {
   collection: string;
   id: string;

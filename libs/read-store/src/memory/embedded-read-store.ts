@@ -7,7 +7,7 @@ import {
   assertLimit,
   bucketName,
 } from '../read-store.errors';
-import type { CollectionOptions, DocumentCollection, DocumentWrite, Filter, ReadStore, VersionedDocument } from '../read-store.port';
+import type { CollectionOptions, DocumentCollection, DocumentWrite, Filter, FindOptions, ReadStore, VersionedDocument } from '../read-store.port';
 import { type DocumentRow, type RowWrite, SqliteDocumentFile } from './sqlite-document-file';
 
 export interface EmbeddedReadStoreOptions {
@@ -137,12 +137,13 @@ class EmbeddedCollection<T extends object> implements DocumentCollection<T> {
     this.documents.delete(this.name, id);
   }
 
-  async find(filter?: Filter, options: { limit?: number } = {}): Promise<VersionedDocument<T>[]> {
+  async find(filter?: Filter, options: FindOptions = {}): Promise<VersionedDocument<T>[]> {
     this.assertOpen();
     const equalities = assertFilter(filter);
     assertLimit(options.limit);
+    if (options.afterId !== undefined) assertDocumentId(options.afterId);
     // Ordered by id, as the MongoDB adapter is, so a limit picks the same documents.
-    return this.documents.find(this.name, equalities, options.limit).map((row) => toVersioned<T>(row));
+    return this.documents.find(this.name, equalities, options.limit, options.afterId).map((row) => toVersioned<T>(row));
   }
 
   async findIds(filter?: Filter, options: { limit?: number } = {}): Promise<string[]> {

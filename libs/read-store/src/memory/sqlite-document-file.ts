@@ -76,11 +76,16 @@ const pathOf = (field: string): string => `$."${field.replace(/["\\]/g, (charact
  */
 const valueOf = (field: string): string => `coalesce(data -> ${sqlText(pathOf(field))}, 'null')`;
 
-/** The comparisons of an equality filter, and the parameters they take, in one order. */
-const whereOf = (filter: Filter): { sql: string; parameters: string[] } => {
+/** The comparisons of an equality filter (and of a page's first id), and the parameters they take, in one order. */
+const whereOf = (filter: Filter, afterId?: string): { sql: string; parameters: string[] } => {
   const fields = Object.keys(filter);
   const terms = fields.map((field) => `${valueOf(field)} = ?`);
-  return { sql: terms.length > 0 ? `WHERE ${terms.join(' AND ')}` : '', parameters: fields.map((field) => JSON.stringify(filter[field])) };
+  const parameters = fields.map((field) => JSON.stringify(filter[field]));
+  if (afterId !== undefined) {
+    terms.push('id > ?');
+    parameters.push(afterId);
+  }
+  return { sql: terms.length > 0 ? `WHERE ${terms.join(' AND ')}` : '', parameters };
 };
 
 // ':' never appears in a collection name, so (collection, field) → name is one-to-one.
@@ -183,10 +188,10 @@ export class SqliteDocumentFile {
     }
   }
 
-  /** Matching rows ordered by id; `limit` undefined: all of them. */
-  find(collection: string, filter: Filter, limit: number | undefined): DocumentRow[] {
+  /** Matching rows ordered by id, after `afterId` when given; `limit` undefined: all of them. */
+  find(collection: string, filter: Filter, limit: number | undefined, afterId?: string): DocumentRow[] {
     this.table(collection);
-    const where = whereOf(filter);
+    const where = whereOf(filter, afterId);
     const query = this.query<DocumentRow>(`SELECT id, version, checkpoint, data FROM ${tableOf(collection)} ${where.sql} ORDER BY id LIMIT ?`);
     return query.all(...where.parameters, limit ?? -1);
   }

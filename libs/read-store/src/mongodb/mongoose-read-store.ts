@@ -8,7 +8,7 @@ import {
   assertLimit,
   bucketName,
 } from '../read-store.errors';
-import type { CollectionOptions, DocumentCollection, DocumentWrite, Filter, ReadStore, VersionedDocument } from '../read-store.port';
+import type { CollectionOptions, DocumentCollection, DocumentWrite, Filter, FindOptions, ReadStore, VersionedDocument } from '../read-store.port';
 
 export interface MongooseReadStoreOptions {
   /** mongodb://… of a MongoDB-compatible server (MongoDB, FerretDB, mongo-java-server in tests). */
@@ -268,9 +268,11 @@ class MongooseCollection<T extends object> implements DocumentCollection<T> {
     await this.model.deleteOne({ _id: id }).exec();
   }
 
-  async find(filter?: Filter, options: { limit?: number } = {}): Promise<VersionedDocument<T>[]> {
-    const query = this.model.find(toMongoFilter(filter)).sort({ _id: 1 });
+  async find(filter?: Filter, options: FindOptions = {}): Promise<VersionedDocument<T>[]> {
     assertLimit(options.limit);
+    if (options.afterId !== undefined) assertDocumentId(options.afterId);
+    const mongoFilter = toMongoFilter(filter);
+    const query = this.model.find(options.afterId === undefined ? mongoFilter : { ...mongoFilter, _id: { $gt: options.afterId } }).sort({ _id: 1 });
     if (options.limit !== undefined) query.limit(options.limit);
     await this.ready();
     const found = await query.lean<StoredDocument[]>().exec();

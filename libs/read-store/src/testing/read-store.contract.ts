@@ -239,6 +239,10 @@ export const readStoreContract = (name: string, factory: () => Promise<ReadStore
 
         expect(idsOf(await cases.find({ cellId: 'oujda' }, { limit: 2 }))).toEqual(['case-a', 'case-b']);
         expect(await cases.findIds({ cellId: 'oujda' }, { limit: 2 })).toEqual(['case-a', 'case-b']);
+        // The next page starts after the last id of the previous one.
+        expect(idsOf(await cases.find({ cellId: 'oujda' }, { limit: 2, afterId: 'case-b' }))).toEqual(['case-e']);
+        expect(idsOf(await cases.find(undefined, { limit: 2, afterId: 'case-c' }))).toEqual(['case-d', 'case-e']);
+        expect(await cases.find(undefined, { afterId: 'case-e' })).toEqual([]);
         expect(idsOf(await cases.find(undefined, { limit: 10 }))).toHaveLength(5);
       });
 

@@ -6,7 +6,7 @@ import {
   publishIntakeEvent,
   TransferAcceptedV1,
 } from '@oriental/contracts';
-import { applyBatch, DocumentCollection, DocumentProjection, LaneCounts, ReadStore, sumLaneCounts } from '@oriental/read-store';
+import { applyBatch, DocumentCollection, documentPages, DocumentProjection, LaneCounts, ReadStore, sumLaneCounts } from '@oriental/read-store';
 import { fromPublishedLanguage, ReadModel } from '@oriental/service-kit';
 
 /**
@@ -162,12 +162,21 @@ export class NetworkReportProjection implements ReadModel, DocumentProjection<In
     const counts = await sumLaneCounts(this.counters.collection);
     // Counted already: by `countExistingDocuments` (a store from before counters), or live.
     const counted = Object.entries(counts).some(([key, n]) => key.startsWith('caseload:') && n !== 0);
-    const earlier = counted ? [] : (await this.documents.find()).flatMap(({ data }) => (isRegistered(data) && data.open === undefined ? [data] : []));
     const caseload = new Map<string, number>();
-    for (const { cellId } of earlier) caseload.set(`caseload:${cellId}`, (caseload.get(`caseload:${cellId}`) ?? 0) + 1);
+    let earlier = 0;
+    if (!counted) {
+      // A page at a time: the walk holds one page of documents, whatever their number.
+      for await (const page of documentPages(this.documents)) {
+        for (const { data } of page) {
+          if (!isRegistered(data) || data.open !== undefined) continue;
+          earlier += 1;
+          caseload.set(`caseload:${data.cellId}`, (caseload.get(`caseload:${data.cellId}`) ?? 0) + 1);
+        }
+      }
+    }
     // Version 0: when another process marked it first, this one counts nothing.
     const written = await this.counters.collection.write(CASELOAD_AT_UPGRADE, { position: '0', counts: Object.fromEntries(caseload) }, { expectedVersion: 0 });
-    return written ? earlier.length : 0;
+    return written ? earlier : 0;
   }
 
   async figures(): Promise<NetworkFigures> {
