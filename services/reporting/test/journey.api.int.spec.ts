@@ -82,6 +82,7 @@ describe('journeys API', () => {
       for (const secret of ['Amina', 'Benali', '+212600000000', 'Karim', 'Haddou', 'Alami', 'c2VhbGVk']) expect(body).not.toContain(secret);
       const [registered] = response.body.events;
       expect(registered.data.person).toBe('[personal data: encrypted]');
+      expect(registered.data.birthYear).toBe('[personal data: withheld]');
       const followUp = response.body.events.find((event: { type: string }) => event.type === 'FollowUpScheduled');
       expect(followUp.data.note).toBe('[personal data: encrypted]');
       const overridden = response.body.events[4];

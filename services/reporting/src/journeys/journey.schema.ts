@@ -21,7 +21,7 @@ export const journeyEntrySchema = z.object({
   position: z.string().meta({ description: "Opaque place in the event store's global log" }),
   summary: z.string().meta({ description: 'One line in English, without personal data', example: 'Needs assessed: legal_aid (high)' }),
   data: z.unknown().meta({
-    description: 'The stored data, sealed personal data shown as "[personal data: encrypted]" and free-text notes as "[free text: withheld]"',
+    description: 'The stored data, sealed personal data shown as "[personal data: encrypted]", the birth year as "[personal data: withheld]" and free-text notes as "[free text: withheld]"',
   }),
 });
 export type JourneyEntry = z.infer<typeof journeyEntrySchema>;

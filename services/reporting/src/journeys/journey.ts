@@ -40,6 +40,9 @@ const SEALED = '[personal data: encrypted]';
 const FREE_TEXT = '[free text: withheld]';
 /** Free text agents type (notes, a consent override's reason) may name people: withheld like personal data. */
 const freeTextKeys = new Set(['note', 'notes']);
+/** Stored in clear for intake's rules, published only as an age band: withheld from journeys too. */
+const WITHHELD = '[personal data: withheld]';
+const personalKeys = new Set(['birthYear']);
 
 /** Sealed personal data is shown as such (the journey never decrypts it), and free text is withheld. */
 const redact = (value: unknown, key?: string, parent?: string): unknown => {
@@ -49,6 +52,7 @@ const redact = (value: unknown, key?: string, parent?: string): unknown => {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k, key)]));
   }
   if (typeof value === 'string' && key !== undefined && (freeTextKeys.has(key) || (parent === 'consentOverride' && key === 'reason'))) return FREE_TEXT;
+  if (key !== undefined && personalKeys.has(key)) return WITHHELD;
   return value;
 };
 
