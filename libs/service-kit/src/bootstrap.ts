@@ -9,7 +9,7 @@ import { loadReferenceData, ReferenceData } from '@oriental/reference-data';
 import type { Server } from 'node:http';
 import { Clock, systemClock } from './clock';
 import { CommandExecutor } from './command-executor';
-import { ServiceConfig } from './config';
+import { ServiceConfig, urlHost } from './config';
 import { HealthController, ServiceStatus } from './health.controller';
 import { JsonBodyGuard } from './http/json-body.guard';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
@@ -118,7 +118,7 @@ export const startService = async (definition: ServiceDefinition, options: Start
 
   const port = options.port ?? definition.port(config);
   await app.listen(port, config.HOST);
-  const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  const url = `http://${urlHost(config.HOST)}:${(app.getHttpServer().address() as { port: number }).port}`;
 
   let forwarder: Forwarder | undefined;
   if (definition.forwarder) {

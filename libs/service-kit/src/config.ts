@@ -35,7 +35,11 @@ const schema = z
     REFERRAL_PORT: port(3002),
     CAPACITY_BUILDING_PORT: port(3003),
     REPORTING_PORT: port(3004),
-    HOST: z.string().default('0.0.0.0'),
+    /**
+     * The address services listen on: loopback unless said otherwise, so that a service started
+     * on a laptop is not open to the network it sits on. The containers set 0.0.0.0.
+     */
+    HOST: z.string().min(1).default('127.0.0.1'),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(60_000).default(8_000),
   })
   ;
@@ -72,3 +76,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ServiceConfig 
 };
 
 export const dataFile = (config: ServiceConfig, name: string): string => join(config.dataDir, name);
+
+/** The host of a URL that reaches a service listening on `host`: a wildcard is reached on loopback. */
+export const urlHost = (host: string): string => {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+};
