@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext, Inject, Injectable, PipeTransform } from '@nestjs/common';
 import { context as otelContext, propagation } from '@opentelemetry/api';
+import { eventMetadataSchema } from '@oriental/contracts';
 import type { Request } from 'express';
 import { CommandContext, parseIfMatch, requestHash } from '../command-context';
 import { BadRequestHeaderError } from '../errors';
@@ -7,7 +8,16 @@ import { newId } from '../ids';
 import { Clock } from '../clock';
 import { CLOCK } from '../tokens';
 
-const KEY_PATTERN = /^[\x21-\x7e]{8,255}$/;
+/**
+ * The causation id of an HTTP command is `http:<Idempotency-Key>`, so the key in it stays the
+ * one the client sent (greppable in logs and events), and the key may be as long as the
+ * envelope lets that causation id be (195 characters): the header check and the envelope are one
+ * rule, and a key the envelope would refuse is a 400 here, before the handler writes anything
+ * (a personal-data key, for one). Keys of 196 to 255 characters never worked: they answered 500.
+ */
+const CAUSATION_PREFIX = 'http:';
+const KEY_MAX_LENGTH = (eventMetadataSchema.shape.causationId.maxLength ?? 200) - CAUSATION_PREFIX.length;
+const KEY_PATTERN = new RegExp(`^[\\x21-\\x7e]{8,${KEY_MAX_LENGTH}}$`);
 /** Actor and correlation ids travel in every event's metadata: short, printable, no spaces. */
 const ACTOR_PATTERN = /^[A-Za-z0-9:._@-]{1,200}$/;
 
@@ -18,7 +28,7 @@ export const commandContextOf = (request: Request, now: Date = new Date()): Comm
     throw new BadRequestHeaderError('IDEMPOTENCY_KEY_REQUIRED', 'The Idempotency-Key header is required on every command (e.g. a UUID)');
   }
   if (!KEY_PATTERN.test(key)) {
-    throw new BadRequestHeaderError('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 8 to 255 visible ASCII characters');
+    throw new BadRequestHeaderError('IDEMPOTENCY_KEY_INVALID', `Idempotency-Key must be 8 to ${KEY_MAX_LENGTH} visible ASCII characters`);
   }
   const expectedRevision = parseIfMatch(request.header('if-match'));
   if (expectedRevision === 'invalid') {
@@ -40,7 +50,7 @@ export const commandContextOf = (request: Request, now: Date = new Date()): Comm
     ...(expectedRevision !== undefined ? { expectedRevision } : {}),
     actor,
     correlationId,
-    causationId: `http:${key}`,
+    causationId: `${CAUSATION_PREFIX}${key}`,
     now,
     ...(carrier.traceparent ? { traceparent: carrier.traceparent } : {}),
     ...(carrier.tracestate ? { tracestate: carrier.tracestate } : {}),
