@@ -88,7 +88,8 @@ export const startService = async (definition: ServiceDefinition, options: Start
     { provide: COMMAND_EXECUTOR, useValue: new CommandExecutor(infrastructure.eventStore) },
   ]);
 
-  const app = await NestFactory.create(root, { logger, abortOnError: false });
+  // rawBody: JsonBodyGuard reads the text as sent (duplicate keys, depth); the parsers and their limits stay Nest's.
+  const app = await NestFactory.create(root, { logger, abortOnError: false, rawBody: true });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalGuards(new JsonBodyGuard());
   app.useGlobalPipes(strictValidationPipe());

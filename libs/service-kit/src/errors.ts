@@ -61,3 +61,19 @@ export class UnsupportedMediaType extends Error {
     this.name = 'UnsupportedMediaType';
   }
 }
+
+/**
+ * A JSON body refused for its shape as written, before anything reads it: nested deeper than
+ * any command needs, or naming one key twice in an object (JSON.parse would keep the last one
+ * silently, so what was validated and what the sender meant could differ).
+ */
+export class JsonBodyRefused extends Error {
+  constructor(
+    readonly code: 'BODY_TOO_DEEP' | 'DUPLICATE_JSON_KEY',
+    message: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(message);
+    this.name = 'JsonBodyRefused';
+  }
+}

@@ -7,6 +7,7 @@ import {
   BadRequestHeaderError,
   FieldError,
   IdempotencyKeyReused,
+  JsonBodyRefused,
   NotFound,
   RequestValidationError,
   StaleRevision,
@@ -73,6 +74,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
     if (exception instanceof RequestValidationError) return base(400, exception.code, exception.message, exception.errors);
     if (exception instanceof BadRequestHeaderError) return base(400, exception.code, exception.message);
+    if (exception instanceof JsonBodyRefused) return base(400, exception.code, exception.message, exception.errors);
     if (exception instanceof IdempotencyKeyReused) return base(409, exception.code, exception.message);
     if (exception instanceof StaleRevision) return base(412, exception.code, exception.message);
     if (exception instanceof NotFound) return base(404, exception.code, exception.message);
