@@ -65,10 +65,36 @@ const fieldErrorsOf = (error: z.ZodError): FieldError[] =>
   );
 
 /**
+ * Keys that name an object's prototype machinery rather than data: assigned on a plain object
+ * (as a loose schema, a record or a later spread would), `__proto__` swaps its prototype. No body
+ * names them, so they are refused wherever they appear, whatever the schema says.
+ */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Every prototype key of the value, at any depth, walked with an explicit stack (no recursion). */
+const prototypeKeysOf = (value: object): FieldError[] => {
+  const found: FieldError[] = [];
+  const pending: { value: object; path: string }[] = [{ value, path: '' }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    for (const [key, child] of Object.entries(next.value)) {
+      const field = next.path ? `${next.path}.${key}` : key;
+      if (PROTOTYPE_KEYS.has(key)) found.push({ field, message: 'should not exist' });
+      else if (child !== null && typeof child === 'object') pending.push({ value: child, path: field });
+    }
+  }
+  return found;
+};
+
+/** One error per field: zod may report a prototype key as unknown too. */
+const distinct = (errors: FieldError[]): FieldError[] =>
+  errors.filter((error, index) => errors.findIndex((other) => other.field === error.field && other.message === error.message) === index);
+
+/**
  * `@Body(new ZodBodyPipe(schema))`: validates a command body against a zod schema, the one
  * definition of its shape (the handler's type, the OpenAPI schema and the test builder derive
  * from it). Same rules as the DTO pipe: unknown fields are refused, nothing is coerced, every
- * field error is reported at once as a 400. zod compiles an object schema to one function, so
+ * field error is reported at once as a 400; `__proto__`, `constructor` and `prototype` are refused
+ * at any depth whatever the schema. zod compiles an object schema to one function, so
  * this costs about a microsecond a request, where class-transformer and class-validator walk
  * the DTO's decorator metadata on every call (tens of microseconds; bench/registration.bench.ts).
  * The global DTO pipe leaves such a body alone: its declared type is not a class.
@@ -77,10 +103,12 @@ export class ZodBodyPipe<Schema extends z.ZodType> implements PipeTransform<unkn
   constructor(private readonly schema: Schema) {}
 
   transform(value: unknown): z.output<Schema> {
+    const prototypeKeys = value !== null && typeof value === 'object' ? prototypeKeysOf(value) : [];
     const parsed = this.schema.safeParse(value);
-    if (parsed.success) return parsed.data;
+    if (parsed.success && prototypeKeys.length === 0) return parsed.data;
     // Worded again only when invalid: an error map on every parse would cost the valid bodies too.
-    throw new RequestValidationError(fieldErrorsOf(this.schema.safeParse(value, { error: apiMessage }).error!));
+    const worded = parsed.success ? [] : fieldErrorsOf(this.schema.safeParse(value, { error: apiMessage }).error!);
+    throw new RequestValidationError(distinct([...worded, ...prototypeKeys]));
   }
 }
 

@@ -56,3 +56,26 @@ describe('ZodBodyPipe', () => {
     ]);
   });
 });
+
+describe('ZodBodyPipe and prototype keys', () => {
+  const body = (json: string): unknown => JSON.parse(json);
+
+  it.each(['__proto__', 'constructor', 'prototype'])('refuses "%s" even where the schema would take any key', (key) => {
+    const loose = new ZodBodyPipe(z.object({ tags: z.record(z.string(), z.unknown()) }).loose());
+    expect(() => loose.transform(body(`{"tags":{},"${key}":{"admin":true}}`))).toThrow(RequestValidationError);
+    expect(() => loose.transform(body(`{"tags":{"${key}":{"admin":true}}}`))).toThrow(RequestValidationError);
+  });
+
+  it('names each one, nested too, once, beside the other field errors', () => {
+    expect(errorsOf(body('{"__proto__":{"x":1},"name":"","code":"MA","count":1,"kind":"a","nested":{"flag":true,"constructor":1}}'))).toEqual(
+      expect.arrayContaining([
+        { field: '__proto__', message: 'should not exist' },
+        { field: 'name', message: 'must not be empty' },
+        { field: 'nested.constructor', message: 'should not exist' },
+      ]),
+    );
+    expect(errorsOf(body('{"__proto__":{"x":1},"name":"Ana","code":"MA","count":1,"kind":"a","nested":{"flag":true}}'))).toEqual([
+      { field: '__proto__', message: 'should not exist' },
+    ]);
+  });
+});
