@@ -12,25 +12,60 @@ import { z } from 'zod';
 export const DocumentKinds = ['cnie', 'passport', 'residence_card', 'consular_card', 'other'] as const;
 export type DocumentKind = (typeof DocumentKinds)[number];
 
+/** Unicode controls (Cc): NUL, escape and the like; a multi-line text keeps tab, CR and LF. */
+const CONTROL = /\p{Cc}/u;
+const CONTROL_BUT_LINE_BREAKS = /[^\P{Cc}\t\n\r]/u;
+/** Bidi embeddings, overrides and isolates: they reorder what a reader sees (CVE-2021-42574). */
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
+/** Half of a surrogate pair on its own: not text, and unencodable as UTF-8. */
+const LONE_SURROGATE = /\p{Cs}/u;
+/** Nothing visible: spaces and default-ignorable characters (zero-width space, joiners, BOM) only. */
+const BLANK = /^[\s\p{Default_Ignorable_Code_Point}]*$/u;
+
+const textProblem = (text: string, multiline: boolean): string | undefined => {
+  if (LONE_SURROGATE.test(text)) return 'must not contain unpaired surrogates';
+  if ((multiline ? CONTROL_BUT_LINE_BREAKS : CONTROL).test(text)) return 'must not contain control characters';
+  if (BIDI_CONTROL.test(text)) return 'must not contain bidirectional control characters';
+  if (BLANK.test(text)) return 'must not be blank';
+  return undefined;
+};
+
+/**
+ * Text a person is known by, as a cell types it: stored in Unicode NFC (so "é" typed as one
+ * character or as e + accent is one spelling for the duplicate index), and refused when it hides
+ * something (controls, bidi overrides, lone surrogates) or shows nothing (blank, zero-width only).
+ * Joiners inside a name stay: Arabic and Persian spellings use them.
+ */
+const personalText = (max: number, { multiline = false } = {}) =>
+  z
+    .string()
+    .normalize('NFC')
+    .min(1)
+    .max(max)
+    .check((context) => {
+      const message = textProblem(context.value, multiline);
+      if (message) context.issues.push({ code: 'custom', message, input: context.value });
+    });
+
 export const personalDataSchema = z.strictObject({
-  firstName: z.string().min(1).max(100).meta({ example: 'Amina' }),
-  lastName: z.string().min(1).max(100).meta({ example: 'Benali' }),
+  firstName: personalText(100).meta({ example: 'Amina' }),
+  lastName: personalText(100).meta({ example: 'Benali' }),
   phone: z
     .string()
     .regex(/^\+?[0-9][0-9 ]{5,19}$/, 'must be 6 to 20 digits, optionally with a leading +')
     .optional()
     .meta({ example: '+212600000000', description: 'International or national format' }),
-  address: z.string().min(1).max(300).optional().meta({ example: '12 rue Al Massira, Oujda' }),
+  address: personalText(300, { multiline: true }).optional().meta({ example: '12 rue Al Massira, Oujda' }),
   documentNumbers: z
     .array(
       z.strictObject({
         kind: z.enum(DocumentKinds),
-        number: z.string().min(1).max(50).meta({ example: 'AB123456' }),
+        number: personalText(50).meta({ example: 'AB123456' }),
       }),
     )
     .max(10)
     .optional(),
-  notes: z.string().min(1).max(2000).optional().meta({ description: "The cell's notes on the person" }),
+  notes: personalText(2000, { multiline: true }).optional().meta({ description: "The cell's notes on the person" }),
 });
 
 export type PersonalData = z.output<typeof personalDataSchema>;
@@ -39,4 +74,4 @@ export type PersonalData = z.output<typeof personalDataSchema>;
  * A free-text note on a step of the case (a follow-up, a transfer, a closure). Notes may name
  * people or circumstances, so they are personal data too: sealed in the store, never published.
  */
-export const noteSchema = z.string().min(1).max(2000);
+export const noteSchema = personalText(2000, { multiline: true });
