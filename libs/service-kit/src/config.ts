@@ -1,4 +1,4 @@
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -31,6 +31,12 @@ const schema = z
       .string()
       .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
       .optional(),
+    /**
+     * Where the embedded run keeps the generated master key when PERSONAL_DATA_MASTER_KEY is not
+     * set: outside DATA_DIR, so that a copy of the data alone cannot open personal data. Default
+     * `<DATA_DIR>.master.key`, beside the directory rather than in it (ADR 0010).
+     */
+    MASTER_KEY_FILE: z.string().min(1).optional(),
     INTAKE_PORT: port(3001),
     REFERRAL_PORT: port(3002),
     CAPACITY_BUILDING_PORT: port(3003),
@@ -51,7 +57,8 @@ const requirements: { when: (env: Record<string, string>) => boolean; variable: 
   { when: (env) => env.READ_STORE === 'mongodb', variable: 'MONGODB_URI', because: 'READ_STORE=mongodb' },
 ];
 
-export type ServiceConfig = z.infer<typeof schema> & { dataDir: string };
+/** `dataDir` and `masterKeyFile`: DATA_DIR and MASTER_KEY_FILE (or its default) made absolute. */
+export type ServiceConfig = z.infer<typeof schema> & { dataDir: string; masterKeyFile: string };
 
 export class ConfigurationError extends Error {
   constructor(readonly problems: string[]) {
@@ -71,8 +78,19 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ServiceConfig 
       .map(({ variable, because }) => `${variable} is required when ${because}`),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigurationError(problems);
-  const dataDir = isAbsolute(parsed.data.DATA_DIR) ? parsed.data.DATA_DIR : resolve(process.cwd(), parsed.data.DATA_DIR);
-  return { ...parsed.data, dataDir };
+  const dataDir = absolute(parsed.data.DATA_DIR);
+  const masterKeyFile = parsed.data.MASTER_KEY_FILE ? absolute(parsed.data.MASTER_KEY_FILE) : `${dataDir}.master.key`;
+  if (isInside(dataDir, masterKeyFile)) {
+    throw new ConfigurationError([`MASTER_KEY_FILE must be outside DATA_DIR (${dataDir}): a copy of the data would carry its key`]);
+  }
+  return { ...parsed.data, dataDir, masterKeyFile };
+};
+
+const absolute = (path: string): string => (isAbsolute(path) ? resolve(path) : resolve(process.cwd(), path));
+
+const isInside = (dir: string, path: string): boolean => {
+  const fromDir = relative(dir, path);
+  return fromDir === '' || (fromDir !== '..' && !fromDir.startsWith(`..${sep}`) && !isAbsolute(fromDir));
 };
 
 export const dataFile = (config: ServiceConfig, name: string): string => join(config.dataDir, name);

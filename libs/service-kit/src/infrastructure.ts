@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { CheckpointStore, createEventStore, EventStore } from '@oriental/event-store';
 import { EventBus, InMemoryBus, KafkaEventBus } from '@oriental/messaging';
 import { createReadStore, ReadStore } from '@oriental/read-store';
@@ -17,8 +17,18 @@ export interface Infrastructure {
   kafkaBrokers?: string[];
 }
 
+/**
+ * DATA_DIR holds personal data (sealed, but also the clear fields intake's rules need): its owner
+ * alone may list or open it. Created 0700, and a directory made by an earlier version (or under a
+ * permissive umask) tightened at every open. The stores create their files 0600 the same way.
+ */
+const openDataDir = (config: ServiceConfig): void => {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(config.dataDir, 0o700);
+};
+
 export const openEventStore = async (config: ServiceConfig): Promise<EventStore & CheckpointStore> => {
-  mkdirSync(config.dataDir, { recursive: true });
+  openDataDir(config);
   return config.EVENT_STORE === 'kurrentdb'
     ? createEventStore({ kind: 'kurrentdb', url: config.KURRENTDB_URL! })
     : createEventStore({ kind: 'sqlite', file: dataFile(config, 'events.sqlite') });
@@ -37,7 +47,7 @@ export const openBus = async (config: ServiceConfig, service: string): Promise<P
 
 /** Each service has read models of its own: a database (MongoDB) or a file (embedded) per service. */
 export const openReadStore = (config: ServiceConfig, service: string): Promise<ReadStore> => {
-  mkdirSync(config.dataDir, { recursive: true });
+  openDataDir(config);
   return config.READ_STORE === 'mongodb'
     ? createReadStore({ kind: 'mongodb', uri: config.MONGODB_URI!, dbName: `${config.MONGODB_DB}-${service}` })
     : createReadStore({ kind: 'memory', file: dataFile(config, `${service}.read-models.sqlite`) });

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { assertValidEvent, LogPosition, NewEvent, StoredEvent } from '@oriental/contracts';
@@ -29,6 +29,25 @@ export interface SqliteEventStoreOptions {
 }
 
 const DEFAULT_BATCH_SIZE = 256;
+
+/**
+ * The file holds personal data: its owner alone reads it (0600), whatever the umask, and a file
+ * made by an earlier version is tightened at open. Created before SQLite opens it, because
+ * SQLite creates a database 0644 less the umask.
+ */
+const openOwnerOnly = (file: string): void => {
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+};
+
+/**
+ * SQLite gives the WAL and shared-memory files the database file's mode (os_unix.c,
+ * findCreateFileMode), so new ones are 0600 already; these lines tighten ones left by a run
+ * before the file was.
+ */
+const tightenCompanions = (file: string): void => {
+  for (const companion of [`${file}-wal`, `${file}-shm`]) if (existsSync(companion)) chmodSync(companion, 0o600);
+};
 
 /**
  * Most log positions one global read looks at. A read is synchronous (better-sqlite3), so this
@@ -113,7 +132,11 @@ export class SqliteEventStore implements EventStore, CheckpointStore {
     readonly file: string,
     options: SqliteEventStoreOptions = {},
   ) {
-    if (file !== ':memory:' && file !== '') mkdirSync(dirname(file), { recursive: true });
+    const onDisk = file !== ':memory:' && file !== '';
+    if (onDisk) {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      openOwnerOnly(file);
+    }
     this.db = new Database(file);
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.groupCommit = options.groupCommit ?? true;
@@ -121,6 +144,7 @@ export class SqliteEventStore implements EventStore, CheckpointStore {
     // lock instead of failing. (better-sqlite3 waits synchronously: fine for the embedded mode.)
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
     this.db.pragma('journal_mode = WAL');
+    if (onDisk) tightenCompanions(file);
     // In WAL mode NORMAL never corrupts the file and loses nothing on a process crash; only a
     // power cut or OS crash can roll back the last commits since the previous WAL sync. That
     // is the usual trade for an embedded store (https://www.sqlite.org/pragma.html#pragma_synchronous).

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Filter } from '../read-store.port';
@@ -31,6 +31,25 @@ export interface ValueCount {
  * rest stays in the file and is read back on demand (the OS page cache helps there).
  */
 const PAGE_CACHE_KIB = 16 * 1024;
+
+/**
+ * The file holds personal data: its owner alone reads it (0600), whatever the umask, and a file
+ * made by an earlier version is tightened at open. Created before SQLite opens it, because
+ * SQLite creates a database 0644 less the umask.
+ */
+const openOwnerOnly = (file: string): void => {
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+};
+
+/**
+ * SQLite gives the WAL (and, outside exclusive mode, shared-memory) files the database file's mode (os_unix.c,
+ * findCreateFileMode), so new ones are 0600 already; these lines tighten ones left by a run
+ * before the file was.
+ */
+const tightenCompanions = (file: string): void => {
+  for (const companion of [`${file}-wal`, `${file}-shm`]) if (existsSync(companion)) chmodSync(companion, 0o600);
+};
 
 /*
  * One table per collection, as MongoDB keeps one collection per name:
@@ -120,7 +139,10 @@ export class SqliteDocumentFile {
     lockTimeoutMs = 5_000,
   ) {
     const inMemory = file === ':memory:';
-    if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+    if (!inMemory) {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      openOwnerOnly(file);
+    }
     this.db = new Database(file, { timeout: lockTimeoutMs });
     try {
       if (!inMemory) this.ownFile();
@@ -256,6 +278,7 @@ export class SqliteDocumentFile {
     this.db.pragma('locking_mode = EXCLUSIVE');
     try {
       this.db.pragma('journal_mode = WAL');
+      tightenCompanions(this.file);
       // A write transaction takes the lock now, at open, and EXCLUSIVE mode never lets it go.
       this.db.exec('BEGIN EXCLUSIVE; COMMIT');
     } catch (error) {
