@@ -66,8 +66,9 @@ const withDataDir = async <T>(run: (dataDir: string) => Promise<T>): Promise<T> 
 };
 
 const start = async (target: Target, dataDir: string): Promise<{ url: string; stop(): Promise<void> }> => {
-  // What a user gets: the environment's settings, on an empty data directory.
-  const config = loadConfig({ ...process.env, DATA_DIR: dataDir });
+  // What a user gets: the environment's settings, on an empty data directory; the rate limit off
+  // unless the environment sets RATE_LIMIT_PER_MINUTE (to measure the guard's cost).
+  const config = loadConfig({ RATE_LIMIT_PER_MINUTE: '0', ...process.env, DATA_DIR: dataDir });
   switch (target) {
     case 'bare': {
       const bare = await startBareNestApp();

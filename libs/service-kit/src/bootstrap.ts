@@ -1,11 +1,14 @@
 import { DynamicModule, INestApplication, LoggerService, Module, Provider, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { StoredEvent } from '@oriental/contracts';
 import { EVENT_STORE } from '@oriental/event-store';
 import { BusMessage, EVENT_BUS, Forwarder, InMemoryTransport, kafkaMicroserviceOptions } from '@oriental/messaging';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
 import { loadReferenceData, ReferenceData } from '@oriental/reference-data';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import type { Server } from 'node:http';
 import { Clock, systemClock } from './clock';
 import { CommandExecutor } from './command-executor';
@@ -13,7 +16,7 @@ import { ServiceConfig, urlHost } from './config';
 import { HealthController, ServiceStatus } from './health.controller';
 import { JsonBodyGuard } from './http/json-body.guard';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
-import { strictValidationPipe } from './http/validation';
+import { problemResponse, strictValidationPipe } from './http/validation';
 import { Infrastructure } from './infrastructure';
 import { JsonLogger } from './json-logger';
 import type { ReadModel } from './read-model';
@@ -61,13 +64,76 @@ export interface StartOptions {
 @Module({})
 class ServiceRootModule {}
 
-const rootModuleFor = (definition: ServiceDefinition, providers: Provider[]): DynamicModule => ({
+const rootModuleFor = (definition: ServiceDefinition, providers: Provider[], config: ServiceConfig): DynamicModule => ({
   module: ServiceRootModule,
   global: true,
-  imports: [definition.module],
+  imports: [definition.module, ...rateLimit(config).imports],
   controllers: [HealthController],
-  providers,
+  providers: [...providers, ...rateLimit(config).providers],
   exports: providers.map((provider) => (provider as { provide: unknown }).provide as symbol),
+});
+
+/**
+ * The hardening every service gets, set here and nowhere else: security headers, the CORS
+ * allow-list and the rate limit. Their settings come from the configuration (`config.ts`).
+ */
+
+/**
+ * A global guard allowing RATE_LIMIT_PER_MINUTE requests a minute per client, 0 turning it off.
+ * The client is its IP address for now (`req.ip`: behind a proxy, set Express's `trust proxy`);
+ * once authentication lands the tracker keys by the token's subject instead.
+ * `/health` is exempt (`@SkipThrottle()` on the controller); 429 answers RATE_LIMITED with Retry-After.
+ */
+const rateLimit = (config: ServiceConfig): { imports: DynamicModule[]; providers: Provider[] } =>
+  config.RATE_LIMIT_PER_MINUTE === 0
+    ? { imports: [], providers: [] }
+    : {
+        imports: [ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }] })],
+        providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
+      };
+
+/**
+ * 429 on every operation but /health, written once here rather than on each controller: the
+ * guard is global. Documented whatever RATE_LIMIT_PER_MINUTE says, as the contract a client codes to.
+ */
+const documentRateLimit = (document: OpenAPIObject): void => {
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (path === '/health' || path.startsWith('/health/')) continue;
+    for (const method of ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const) {
+      const operation = item[method];
+      if (operation) operation.responses['429'] ??= problemResponse('RATE_LIMITED: too many requests from this client; Retry-After gives the seconds to wait');
+    }
+  }
+};
+
+/**
+ * Security headers for a JSON API: a CSP that lets nothing load or frame the answers
+ * (`default-src 'none'`), plus helmet's other defaults (nosniff, HSTS, no referrer, CORP…).
+ * The Swagger UI under /docs is an HTML page with its own scripts, styles and images from this
+ * origin: it gets helmet's default CSP (`'self'`), the only path where the policy is relaxed.
+ */
+const securityHeaders = (): ((request: Request, response: Response, next: NextFunction) => void) => {
+  const api = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  });
+  // Without upgrade-insecure-requests: on plain http (a laptop, the compose run) it would send the page's assets to https.
+  const docs = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  return (request, response, next) => (isDocs(request.path) ? docs : api)(request, response, next);
+};
+
+const isDocs = (path: string): boolean => path === '/docs' || path.startsWith('/docs/');
+
+/**
+ * Cross-origin calls from the CORS_ORIGINS allow-list only (none by default). Other origins get
+ * no Access-Control-Allow-Origin, so browsers refuse them; clients that are not browsers are
+ * not concerned. The headers are those the commands read and answer.
+ */
+const corsOptions = (config: ServiceConfig) => ({
+  origin: config.CORS_ORIGINS,
+  methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+  allowedHeaders: ['Content-Type', 'Accept', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Actor', 'Authorization', 'traceparent'],
+  exposedHeaders: ['ETag', 'Location', 'Idempotent-Replayed', 'Retry-After'],
+  maxAge: 600,
 });
 
 export const startService = async (definition: ServiceDefinition, options: StartOptions): Promise<RunningService> => {
@@ -86,7 +152,7 @@ export const startService = async (definition: ServiceDefinition, options: Start
     { provide: REFERENCE_DATA, useValue: referenceData },
     { provide: SERVICE_STATUS, useValue: status },
     { provide: COMMAND_EXECUTOR, useValue: new CommandExecutor(infrastructure.eventStore) },
-  ]);
+  ], config);
 
   // rawBody: JsonBodyGuard reads the text as sent (duplicate keys, depth); the parsers and their limits stay Nest's.
   const app = await NestFactory.create(root, { logger, abortOnError: false, rawBody: true });
@@ -94,11 +160,14 @@ export const startService = async (definition: ServiceDefinition, options: Start
   app.useGlobalGuards(new JsonBodyGuard());
   app.useGlobalPipes(strictValidationPipe());
   app.getHttpAdapter().getInstance().disable('x-powered-by');
+  app.use(securityHeaders());
+  app.enableCors(corsOptions(config));
 
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle(definition.title).setDescription(definition.description).setVersion('1').build(),
   );
+  documentRateLimit(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
   if (definition.consumerGroup) {

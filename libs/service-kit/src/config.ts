@@ -7,6 +7,9 @@ import { z } from 'zod';
  */
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
+/** A browser origin as sent in `Origin`: scheme, host and optional port; no path, no wildcard. */
+const origin = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
 const schema = z
   .object({
     DATA_DIR: z.string().min(1).default('./data'),
@@ -47,6 +50,14 @@ const schema = z
      */
     HOST: z.string().min(1).default('127.0.0.1'),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(60_000).default(8_000),
+    /** The browser origins allowed to call the API across origins; none by default. */
+    CORS_ORIGINS: z
+      .string()
+      .transform((value) => value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))
+      .pipe(z.array(z.string().regex(origin, 'must be origins like https://app.example.org[:port], comma-separated (no path, no *)')))
+      .default([]),
+    /** Requests per minute and client before 429 RATE_LIMITED; 0 turns the limit off (benchmarks). */
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
   })
   ;
 

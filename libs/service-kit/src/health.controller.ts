@@ -1,5 +1,6 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { EVENT_STORE, EventStore, LogFollowerStatus } from '@oriental/event-store';
 import { EVENT_BUS, EventBus } from '@oriental/messaging';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
@@ -77,6 +78,8 @@ const safely = async (check: () => Promise<Check>): Promise<Check> => {
 };
 
 @ApiTags('operations')
+/** Never rate-limited: orchestrators and load balancers poll it. */
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(

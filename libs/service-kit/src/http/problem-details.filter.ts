@@ -1,4 +1,5 @@
 import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
 import { trace } from '@opentelemetry/api';
 import { DomainError } from '@oriental/domain-kit';
 import { StreamRevisionConflict } from '@oriental/event-store';
@@ -81,6 +82,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof UnsupportedMediaType) return base(415, exception.code, exception.message);
     if (exception instanceof StreamRevisionConflict) {
       return base(409, 'CONCURRENT_MODIFICATION', 'The resource was changed by another request; retry');
+    }
+    if (exception instanceof ThrottlerException) {
+      // The guard has set Retry-After (seconds until the client's window frees a request).
+      return base(429, 'RATE_LIMITED', 'Too many requests from this client; retry after the number of seconds in Retry-After');
     }
     if (exception instanceof DomainError) return base(domainStatus[exception.kind], exception.code, exception.message);
     if (exception instanceof HttpException) {

@@ -140,6 +140,11 @@ export const problemDetailsSchema = z.object({
   errors: z.array(fieldErrorSchema).optional().meta({ description: '400: one entry per invalid field' }),
 });
 
+/** The OpenAPI response object of problem details; `description` names its codes. */
+export const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: openApiSchemaOf(problemDetailsSchema) } },
+});
+
 /** An error a route may answer, as problem details; `description` names its codes. */
-export const ApiProblemResponse = (status: number, description: string): MethodDecorator =>
-  ApiResponse({ status, description, content: { 'application/problem+json': { schema: openApiSchemaOf(problemDetailsSchema) } } });
+export const ApiProblemResponse = (status: number, description: string): MethodDecorator => ApiResponse({ status, ...problemResponse(description) });
