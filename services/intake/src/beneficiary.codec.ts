@@ -1,5 +1,5 @@
 import { StoredEvent } from '@oriental/contracts';
-import { Beneficiary, BeneficiaryEvent, fromStored, sealedDataOf, toStored } from '@oriental/intake-domain';
+import { Beneficiary, BeneficiaryEvent, decodeWithoutPersonalData, fromStored, sealedDataOf, toStored } from '@oriental/intake-domain';
 import { ContextMetadata, EventCodec } from '@oriental/service-kit';
 import { PersonalDataVault } from './personal-data/personal-data-vault';
 
@@ -12,8 +12,19 @@ export class BeneficiaryCodec implements EventCodec<BeneficiaryEvent, Beneficiar
   constructor(private readonly vault: PersonalDataVault) {}
 
   encode(event: BeneficiaryEvent) {
-    return toStored(event, (personal) => this.vault.seal(event.data.beneficiaryId, personal));
+    return toStored(event, (personal) => this.vault.seal(event.data.beneficiaryId, personal, { newPerson: event.type === 'BeneficiaryRegistered' }));
   }
+
+  /**
+   * What commands decide on: the same events with personal data and notes left closed. No
+   * rule reads them, so a command opens nothing of the case's history (no key read, no
+   * decryption per event); new events are still sealed by `encode`.
+   */
+  readonly forDecisions: EventCodec<BeneficiaryEvent, Beneficiary> = {
+    encode: (event) => this.encode(event),
+    decode: async (stored) => decodeWithoutPersonalData(stored),
+    metadataOf: (event, decidedOn) => this.metadataOf(event, decidedOn),
+  };
 
   async decode(stored: StoredEvent): Promise<BeneficiaryEvent> {
     const sealed = sealedDataOf(stored);

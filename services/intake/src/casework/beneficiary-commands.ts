@@ -17,6 +17,6 @@ export class BeneficiaryCommands {
   ) {}
 
   execute(command: Exclude<BeneficiaryCommand, { type: 'RegisterBeneficiary' }>, context: CommandContext): Promise<CommandOutcome<BeneficiaryEvent>> {
-    return this.executor.execute({ stream: beneficiaryStream(command.data.beneficiaryId), decider: beneficiaryDecider, codec: this.codec, context, command });
+    return this.executor.execute({ stream: beneficiaryStream(command.data.beneficiaryId), decider: beneficiaryDecider, codec: this.codec.forDecisions, context, command });
   }
 }

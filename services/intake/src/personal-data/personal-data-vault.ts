@@ -59,8 +59,9 @@ export class PersonalDataVault {
     this.keys = readStore.collection<WrappedKey>(PERSONAL_DATA_KEYS);
   }
 
-  async seal(beneficiaryId: string, value: unknown): Promise<SealedData> {
-    const key = await this.sealingKey(beneficiaryId);
+  /** `newPerson`: sealing a registration, whose key almost never exists yet (see `sealingKey`). */
+  async seal(beneficiaryId: string, value: unknown, { newPerson = false }: { newPerson?: boolean } = {}): Promise<SealedData> {
+    const key = (!newPerson && (await this.storedKey(beneficiaryId))) || (await this.sealingKey(beneficiaryId));
     return { alg: 'A256GCM', kid: beneficiaryId, ...seal(key, Buffer.from(JSON.stringify(value)), beneficiaryId) };
   }
 
@@ -77,9 +78,9 @@ export class PersonalDataVault {
   }
 
   /**
-   * The key to seal with. Data is sealed when a beneficiary is registered, so their key is
-   * almost always new: it is created first (one write that succeeds only if no key exists),
-   * and read only when that write finds one, e.g. on a retried registration or a race.
+   * A key to seal with, created first (one write that succeeds only if no key exists) and read
+   * only when that write finds one, e.g. on a retried registration or a race. A registration's
+   * key is almost always new; later notes of a case read the existing key before this.
    */
   private async sealingKey(beneficiaryId: string): Promise<Buffer> {
     for (;;) {

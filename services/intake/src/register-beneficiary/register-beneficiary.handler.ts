@@ -29,7 +29,7 @@ export class RegisterBeneficiaryHandler {
     const outcome = await this.executor.execute({
       stream: beneficiaryStream(beneficiaryId),
       decider: beneficiaryDecider,
-      codec: this.codec,
+      codec: this.codec.forDecisions,
       context,
       command: {
         type: 'RegisterBeneficiary',

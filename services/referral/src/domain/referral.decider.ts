@@ -96,7 +96,11 @@ const optionalNote = (note: string | undefined) => (note === undefined ? {} : { 
 const send = (command: SendReferral, state: Referral): ReferralEvent[] => {
   const { referralId, beneficiaryId, need, partnerId, note, override, beneficiary, partner, actor, now } = command.data;
   if (state.status !== 'none') throw new ReferralRefused('REFERRAL_ALREADY_SENT', `Referral ${referralId} was already sent`);
-  if (!beneficiary) throw new ReferralRefused('BENEFICIARY_NOT_KNOWN', `Beneficiary ${beneficiaryId} is not known to referral (not registered, or not yet received from intake)`);
+  // A case referral heard of only through a later fact (its registration not received yet) has
+  // no cell: a referral could be neither listed nor published, so it is not known yet either.
+  if (!beneficiary || !beneficiary.cellId) {
+    throw new ReferralRefused('BENEFICIARY_NOT_KNOWN', `Beneficiary ${beneficiaryId} is not known to referral (not registered, or not yet received from intake)`);
+  }
   if (beneficiary.status === 'closed') throw new ReferralRefused('CASE_CLOSED', `The case of beneficiary ${beneficiaryId} is closed`);
   if (!partner) throw new ReferralRefused('PARTNER_NOT_KNOWN', `Partner ${partnerId} is not in the directory`);
   if (!partner.needs.includes(need)) throw new ReferralRefused('PARTNER_DOES_NOT_COVER_NEED', `Partner ${partnerId} does not cover the need ${need}`);

@@ -59,6 +59,9 @@ describe('Referral', () => {
 
     it('refuses a beneficiary referral has not heard of', () => given([]).when(sendReferral({ beneficiary: null })).thenFails('BENEFICIARY_NOT_KNOWN'));
 
+    it('refuses a case known only from a later fact, its registration (and so its cell) not received yet', () =>
+      given([]).when(sendReferral({ beneficiary: openCase({ cellId: '' }) })).thenFails('BENEFICIARY_NOT_KNOWN'));
+
     it('refuses a closed case', () => given([]).when(sendReferral({ beneficiary: openCase({ status: 'closed' }) })).thenFails('CASE_CLOSED'));
 
     it('refuses a partner not in the directory', () => given([]).when(sendReferral({ partner: null, partnerId: 'nobody' })).thenFails('PARTNER_NOT_KNOWN'));

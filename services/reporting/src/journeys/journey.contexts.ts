@@ -191,7 +191,11 @@ export const caseOf = (beneficiaryId: string, events: readonly StoredEvent[]): C
   for (const stored of events) {
     const decoded = decodeJourneyEvent(stored);
     if (decoded?.context === 'intake' && stored.stream === beneficiaryStream(beneficiaryId)) intake.push(decoded.event);
-    if (decoded?.context === 'referral') referralStreams.set(stored.stream, [...(referralStreams.get(stored.stream) ?? []), decoded.event]);
+    if (decoded?.context === 'referral') {
+      const stream = referralStreams.get(stored.stream);
+      if (stream) stream.push(decoded.event);
+      else referralStreams.set(stored.stream, [decoded.event]);
+    }
   }
   const state = fold({ evolve: evolveBeneficiary, initialState: unregistered }, intake);
   const registration = intake.find((event) => event.type === 'BeneficiaryRegistered');
