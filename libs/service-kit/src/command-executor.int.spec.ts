@@ -54,7 +54,7 @@ describe('CommandExecutor', () => {
 
   it('appends what the decider decided, with the command context in every event', async () => {
     const outcome = await increment(2, 'key-0001');
-    expect(outcome).toMatchObject({ revision: 0, replayed: false });
+    expect(outcome).toMatchObject({ revision: 0, replayed: false, state: 2 });
     const [event] = await store.readStream(stream);
     expect(event!.metadata).toMatchObject({ actor: 'agent:test', occurredAt: '2026-07-15T09:30:00.000Z', idempotencyKey: 'key-0001' });
   });
@@ -62,7 +62,10 @@ describe('CommandExecutor', () => {
   it('answers a retry from the stream without deciding again', async () => {
     await increment(2, 'key-0001');
     const retry = await increment(2, 'key-0001');
-    expect(retry).toMatchObject({ revision: 0, replayed: true, events: [{ type: 'Incremented', data: { by: 2 } }] });
+    expect(retry).toMatchObject({ revision: 0, replayed: true, events: [{ type: 'Incremented', data: { by: 2 } }], state: 2 });
+    // The state after the command, with what came after it in the stream: the caller need not read it again.
+    await increment(3, 'key-0002');
+    expect(await increment(2, 'key-0001')).toMatchObject({ replayed: true, state: 5 });
     expect(await store.readStream(stream)).toHaveLength(1);
   });
 

@@ -26,12 +26,14 @@ export interface ExecuteCommand<Command extends DomainCommand, Event extends Dom
   context: CommandContext;
 }
 
-export interface CommandOutcome<Event> {
+export interface CommandOutcome<Event, State = unknown> {
   /** The stream's last revision after the command (its ETag). */
   revision: number;
   /** True when the command had already been applied under the same Idempotency-Key. */
   replayed: boolean;
   events: Event[];
+  /** The stream's state after the command (folded already: callers need not read it again). */
+  state: State;
 }
 
 const definedFields = (metadata: ContextMetadata | undefined): ContextMetadata =>
@@ -56,7 +58,7 @@ export class CommandExecutor {
 
   async execute<Command extends DomainCommand, Event extends DomainEvent, State>(
     request: ExecuteCommand<Command, Event, State>,
-  ): Promise<CommandOutcome<Event>> {
+  ): Promise<CommandOutcome<Event, State>> {
     const { stream, context } = request;
     for (let attempt = 1; ; attempt++) {
       const history = await this.store.readStream(stream);
@@ -65,10 +67,9 @@ export class CommandExecutor {
       const applied = history.find((event) => event.metadata.idempotencyKey === context.idempotencyKey);
       if (applied) {
         if (applied.metadata.requestHash !== context.requestHash) throw new IdempotencyKeyReused(context.idempotencyKey);
-        const events = await Promise.all(
-          history.filter((e) => e.metadata.idempotencyKey === context.idempotencyKey).map((e) => request.codec.decode(e)),
-        );
-        return { revision: current, replayed: true, events };
+        const decoded = await Promise.all(history.map((e) => request.codec.decode(e)));
+        const events = decoded.filter((_, index) => history[index]!.metadata.idempotencyKey === context.idempotencyKey);
+        return { revision: current, replayed: true, events, state: fold(request.decider, decoded) };
       }
 
       if (context.expectedRevision !== undefined && context.expectedRevision !== current) {
@@ -77,7 +78,7 @@ export class CommandExecutor {
 
       const state = fold(request.decider, await Promise.all(history.map((e) => request.codec.decode(e))));
       const decided = request.decider.decide(request.command, state);
-      if (decided.length === 0) return { revision: current, replayed: false, events: [] };
+      if (decided.length === 0) return { revision: current, replayed: false, events: [], state };
 
       const toAppend: NewEvent[] = [];
       for (const [index, event] of decided.entries()) {
@@ -103,7 +104,7 @@ export class CommandExecutor {
         const result = await this.store.appendToStream(stream, toAppend, {
           expectedRevision: current < 0 ? 'no_stream' : current,
         });
-        return { revision: result.nextExpectedRevision, replayed: false, events: decided };
+        return { revision: result.nextExpectedRevision, replayed: false, events: decided, state: decided.reduce(request.decider.evolve, state) };
       } catch (error) {
         if (!(error instanceof StreamRevisionConflict)) throw error;
         if (context.expectedRevision !== undefined) throw new StaleRevision(stream, context.expectedRevision, error.actual);

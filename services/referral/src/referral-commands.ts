@@ -1,6 +1,6 @@
 import { HttpStatus, Inject, Injectable, ParseUUIDPipe } from '@nestjs/common';
 import { ReferralStatus, ReferralStatuses } from '@oriental/contracts';
-import { evolve, ReferralCommand, referralDecider, ReferralEvent, referralStream } from '@oriental/referral-domain';
+import { ReferralCommand, referralDecider, ReferralEvent, referralStream } from '@oriental/referral-domain';
 import { ApiCommand, COMMAND_EXECUTOR, CommandContext, CommandExecutor, etagOf, NotFound, RequestValidationError } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -29,29 +29,19 @@ export interface ReferralCommandOutcome {
 }
 
 /**
- * Runs a command on an existing referral: its beneficiary and current cell go into every
- * event's metadata (the journey, and the cell's view), so the stream is read first; the
- * executor then handles Idempotency-Key, If-Match and racing writers.
+ * Runs a command on an existing referral through the executor (Idempotency-Key, If-Match,
+ * racing writers); the codec puts its beneficiary and current cell in every event's metadata,
+ * and the decider refuses a referral never sent (404).
  */
 @Injectable()
 export class ReferralCommands {
   constructor(@Inject(COMMAND_EXECUTOR) private readonly executor: CommandExecutor) {}
 
   async run(referralId: string, context: CommandContext, command: ReferralCommand): Promise<ReferralCommandOutcome> {
-    const stream = referralStream(referralId);
-    const { state } = await this.executor.load(stream, referralDecider, referralCodec);
-    if (state.status === 'none') throw new NotFound('Referral', referralId, 'REFERRAL_NOT_FOUND');
-    const outcome = await this.executor.execute({
-      stream,
-      decider: referralDecider,
-      codec: referralCodec,
-      context,
-      command,
-    });
-    const after = outcome.replayed ? state : outcome.events.reduce(evolve, state);
-    // A sent referral never goes back to 'none' (evolve keeps it); the check only narrows the type.
-    const status = after.status === 'none' ? state.status : after.status;
-    return { referralId, status, revision: outcome.revision, replayed: outcome.replayed, events: outcome.events };
+    const outcome = await this.executor.execute({ stream: referralStream(referralId), decider: referralDecider, codec: referralCodec, context, command });
+    // A command the decider lets through on a referral never sent (a reaction with nothing to do).
+    if (outcome.state.status === 'none') throw new NotFound('Referral', referralId, 'REFERRAL_NOT_FOUND');
+    return { referralId, status: outcome.state.status, revision: outcome.revision, replayed: outcome.replayed, events: outcome.events };
   }
 }
 
