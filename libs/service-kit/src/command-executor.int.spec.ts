@@ -63,10 +63,11 @@ describe('CommandExecutor', () => {
     await increment(2, 'key-0001');
     const retry = await increment(2, 'key-0001');
     expect(retry).toMatchObject({ revision: 0, replayed: true, events: [{ type: 'Incremented', data: { by: 2 } }], state: 2 });
+    expect(await store.readStream(stream)).toHaveLength(1);
     // The state after the command, with what came after it in the stream: the caller need not read it again.
     await increment(3, 'key-0002');
     expect(await increment(2, 'key-0001')).toMatchObject({ replayed: true, state: 5 });
-    expect(await store.readStream(stream)).toHaveLength(1);
+    expect(await store.readStream(stream)).toHaveLength(2);
   });
 
   it('refuses a key reused for another request', async () => {
