@@ -45,7 +45,7 @@ interface StoredReferralFact {
 /** Stored partner events hold the listing as the contract defines it. */
 type StoredPartnerListingV1 = PartnerListing;
 
-export type ReferralPublished = { [Type in ReferralIntegrationEvent['type']]: { type: Type; schemaVersion: 1; data: Extract<ReferralIntegrationEvent, { type: Type }>['data'] } }[ReferralIntegrationEvent['type']];
+type ReferralPublished = { [Type in ReferralIntegrationEvent['type']]: { type: Type; schemaVersion: 1; data: Extract<ReferralIntegrationEvent, { type: Type }>['data'] } }[ReferralIntegrationEvent['type']];
 
 const published = <Type extends ReferralIntegrationEvent['type']>(type: Type, data: Extract<ReferralIntegrationEvent, { type: Type }>['data']) =>
   ({ type, schemaVersion: 1, data: referralEventSchemas[type].parse(data) }) as ReferralPublished;

@@ -1,7 +1,7 @@
-import { HttpStatus, Inject, Injectable, ParseUUIDPipe } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ReferralStatus, ReferralStatuses } from '@oriental/contracts';
 import { ReferralCommand, referralDecider, ReferralEvent, referralStream } from '@oriental/referral-domain';
-import { ApiCommand, COMMAND_EXECUTOR, CommandContext, CommandExecutor, etagOf, NotFound, RequestValidationError } from '@oriental/service-kit';
+import { ApiCommand, COMMAND_EXECUTOR, CommandContext, CommandExecutor, etagOf, NotFound } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { referralCodec } from './referral.codec';
@@ -51,5 +51,3 @@ export const answerCommand = (response: Response, outcome: { revision: number; r
   if (outcome.replayed) response.setHeader('Idempotent-Replayed', 'true');
 };
 
-/** `@Param('id', referralIdPipe)`: a referral id is a UUID, or the request is a 400. */
-export const referralIdPipe = new ParseUUIDPipe({ exceptionFactory: () => new RequestValidationError([{ field: 'id', message: 'must be a UUID' }]) });

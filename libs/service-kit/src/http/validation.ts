@@ -1,4 +1,4 @@
-import { PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ParseUUIDPipe, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiBody, ApiBodyOptions, ApiResponse } from '@nestjs/swagger';
 import { z } from 'zod';
 import { FieldError, RequestValidationError } from '../errors';
@@ -148,3 +148,7 @@ export const problemResponse = (description: string) => ({
 
 /** An error a route may answer, as problem details; `description` names its codes. */
 export const ApiProblemResponse = (status: number, description: string): MethodDecorator => ApiResponse({ status, ...problemResponse(description) });
+
+/** `@Param('id', uuidParam('id'))`: a path id that must be a UUID, else 400 naming the field. */
+export const uuidParam = (field: string): ParseUUIDPipe =>
+  new ParseUUIDPipe({ exceptionFactory: () => new RequestValidationError([{ field, message: 'must be a UUID' }]) });

@@ -1,13 +1,9 @@
-import { applyDecorators, HttpStatus, ParseUUIDPipe } from '@nestjs/common';
+import { applyDecorators, HttpStatus } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { BeneficiaryEvent, noteSchema } from '@oriental/intake-domain';
-import { ApiCommand, CommandOutcome, etagOf, RequestValidationError } from '@oriental/service-kit';
+import { ApiCommand, CommandOutcome, etagOf } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { z } from 'zod';
-
-/** A path id that must be a UUID: 400 with the field named otherwise. */
-export const uuidParam = (field: string) =>
-  new ParseUUIDPipe({ exceptionFactory: () => new RequestValidationError([{ field, message: 'must be a UUID' }]) });
 
 /** What every command on a case answers: the new revision is also the ETag. `changed` is false when nothing needed recording (e.g. a consent already given). */
 export const caseCommandAnswer = z.object({

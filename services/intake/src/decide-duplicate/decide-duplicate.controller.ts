@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import { CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
-import { answerCommand, ApiCaseCommand, CaseCommandAnswer, OK, uuidParam } from '../casework/casework-http';
+import { answerCommand, ApiCaseCommand, CaseCommandAnswer, OK } from '../casework/casework-http';
 import { decideDuplicateBody } from './decide-duplicate.dto';
 import { DecideDuplicateHandler } from './decide-duplicate.handler';
 

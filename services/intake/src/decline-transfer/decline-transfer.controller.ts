@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { ApiBodyOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import { ApiBodyOf, CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
-import { answerCommand, ApiCaseCommand, CaseCommandAnswer, OK, uuidParam } from '../casework/casework-http';
+import { answerCommand, ApiCaseCommand, CaseCommandAnswer, OK } from '../casework/casework-http';
 import { DeclineTransferBody, declineTransferBody } from './decline-transfer.dto';
 import { DeclineTransferHandler } from './decline-transfer.handler';
 

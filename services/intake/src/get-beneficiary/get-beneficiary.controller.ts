@@ -1,10 +1,10 @@
 import { Controller, Get, HttpStatus, Inject, Param, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { beneficiaryDecider, beneficiaryStream } from '@oriental/intake-domain';
-import { ApiProblemResponse, ApiResponseOf, COMMAND_EXECUTOR, CommandExecutor, etagOf, NotFound } from '@oriental/service-kit';
+import { ApiProblemResponse, ApiResponseOf, COMMAND_EXECUTOR, CommandExecutor, etagOf, NotFound, uuidParam } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { BeneficiaryCodec } from '../beneficiary.codec';
-import { uuidParam } from '../casework/casework-http';
+
 import { BeneficiaryCaseAnswer, beneficiaryCaseAnswer } from './get-beneficiary.dto';
 
 @ApiTags('beneficiaries')

@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { ApiBodyOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import { ApiBodyOf, CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { answerCommand, ApiCaseCommand, uuidParam } from '../casework/casework-http';
+import { answerCommand, ApiCaseCommand } from '../casework/casework-http';
 import { consentAnswer, RecordConsentBody, recordConsentBody } from './record-consent.dto';
 import { RecordConsentHandler } from './record-consent.handler';
 

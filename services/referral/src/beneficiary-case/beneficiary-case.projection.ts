@@ -19,7 +19,7 @@ export interface BeneficiaryCase {
 }
 
 /** The collection keeps the name it had as the consent read model, so its documents carry over. */
-export const BENEFICIARY_CASES = 'referral_beneficiary_consents';
+const BENEFICIARY_CASES = 'referral_beneficiary_consents';
 
 const FOLLOWED: ReadonlySet<string> = new Set<IntakeIntegrationEvent['type']>([
   'BeneficiaryRegistered',

@@ -1,6 +1,6 @@
-import { Controller, Get, HttpStatus, Inject, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Inject, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponse, ApiResponseOf, NotFound, RequestValidationError } from '@oriental/service-kit';
+import { ApiProblemResponse, ApiResponseOf, NotFound, uuidParam } from '@oriental/service-kit';
 import { z } from 'zod';
 import { BeneficiaryCaseProjection } from './beneficiary-case.projection';
 
@@ -18,7 +18,6 @@ export const beneficiaryCaseAnswer = sharingConsentAnswer.extend({
 });
 export type BeneficiaryCaseAnswer = z.output<typeof beneficiaryCaseAnswer>;
 
-const uuidPipe = new ParseUUIDPipe({ exceptionFactory: () => new RequestValidationError([{ field: 'id', message: 'must be a UUID' }]) });
 
 @ApiTags('consent')
 @Controller('beneficiaries')
@@ -29,7 +28,7 @@ export class BeneficiaryCaseQuery {
   @ApiOperation({ summary: 'Whether a beneficiary consented to sharing with partners (the referral consent gate)' })
   @ApiResponseOf(HttpStatus.OK, sharingConsentAnswer, 'Whether the beneficiary consents to sharing')
   @ApiProblemResponse(404, 'BENEFICIARY_NOT_KNOWN')
-  async sharingConsent(@Param('id', uuidPipe) id: string): Promise<SharingConsentAnswer> {
+  async sharingConsent(@Param('id', uuidParam('id')) id: string): Promise<SharingConsentAnswer> {
     const found = await this.projection.find(id);
     if (!found) throw new NotFound('Beneficiary', id, 'BENEFICIARY_NOT_KNOWN');
     return { beneficiaryId: found.beneficiaryId, cellId: found.cellId, sharing: found.sharing };
@@ -39,7 +38,7 @@ export class BeneficiaryCaseQuery {
   @ApiOperation({ summary: "What referral knows of a beneficiary's case: its cell now, consent to sharing, open or closed" })
   @ApiResponseOf(HttpStatus.OK, beneficiaryCaseAnswer, "The beneficiary's case as referral knows it")
   @ApiProblemResponse(404, 'BENEFICIARY_NOT_KNOWN')
-  async case(@Param('id', uuidPipe) id: string): Promise<BeneficiaryCaseAnswer> {
+  async case(@Param('id', uuidParam('id')) id: string): Promise<BeneficiaryCaseAnswer> {
     const found = await this.projection.find(id);
     if (!found) throw new NotFound('Beneficiary', id, 'BENEFICIARY_NOT_KNOWN');
     return found;

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiBodyOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import { ApiBodyOf, CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
-import { answerCommand, ApiReferralCommand, ReferralCommandAnswer, ReferralCommands, referralIdPipe } from '../referral-commands';
+import { answerCommand, ApiReferralCommand, ReferralCommandAnswer, ReferralCommands } from '../referral-commands';
 import { CompleteReferralBody, completeReferralBody } from './complete-referral.dto';
 
 @ApiTags('referrals')
@@ -16,7 +16,7 @@ export class CompleteReferralController {
   @ApiBodyOf(completeReferralBody)
   @ApiReferralCommand('REFERRAL_NOT_ACCEPTED')
   async handle(
-    @Param('id', referralIdPipe) referralId: string,
+    @Param('id', uuidParam('id')) referralId: string,
     @Body(new ZodBodyPipe(completeReferralBody)) body: CompleteReferralBody,
     @CommandRequest() context: CommandContext,
     @Res({ passthrough: true }) response: Response,

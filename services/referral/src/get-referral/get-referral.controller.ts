@@ -2,10 +2,9 @@ import { Controller, Get, HttpStatus, Inject, Param, Res } from '@nestjs/common'
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DeclineReasons, FlagReasons, ReferralOutcomes, ReferralStatuses, RevokeReasons } from '@oriental/contracts';
 import { referralDecider, referralStream } from '@oriental/referral-domain';
-import { ApiProblemResponse, ApiResponseOf, COMMAND_EXECUTOR, CommandExecutor, etagOf, NotFound } from '@oriental/service-kit';
+import { ApiProblemResponse, ApiResponseOf, COMMAND_EXECUTOR, CommandExecutor, etagOf, NotFound, uuidParam } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { referralIdPipe } from '../referral-commands';
 import { referralCodec } from '../referral.codec';
 
 const instant = z.string().meta({ description: 'ISO 8601 instant (UTC)', example: '2026-07-15T09:30:00.000Z' });
@@ -44,7 +43,7 @@ export class GetReferralController {
   @ApiOperation({ summary: "A referral's current state, folded from its stream" })
   @ApiResponseOf(HttpStatus.OK, referralAnswer, 'The referral; ETag is the stream revision, for If-Match on later commands')
   @ApiProblemResponse(404, 'REFERRAL_NOT_FOUND')
-  async get(@Param('id', referralIdPipe) id: string, @Res({ passthrough: true }) response: Response): Promise<ReferralAnswer> {
+  async get(@Param('id', uuidParam('id')) id: string, @Res({ passthrough: true }) response: Response): Promise<ReferralAnswer> {
     const { state, revision } = await this.executor.load(referralStream(id), referralDecider, referralCodec);
     if (state.status === 'none') throw new NotFound('Referral', id, 'REFERRAL_NOT_FOUND');
     response.setHeader('ETag', etagOf(revision));

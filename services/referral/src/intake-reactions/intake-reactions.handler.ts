@@ -7,7 +7,7 @@ import { Clock, CLOCK, CommandContext, sha256 } from '@oriental/service-kit';
 import { ReferralCommands } from '../referral-commands';
 
 /** Who the reactions act as, in every event they cause. */
-export const REFERRAL_SYSTEM_ACTOR = 'system:referral';
+const REFERRAL_SYSTEM_ACTOR = 'system:referral';
 
 /**
  * Referral's reactions to intake's facts about a case:

@@ -18,14 +18,14 @@ interface CoverageEntry {
 }
 
 export const PARTNERS = 'referral_partners';
-export const PARTNER_COVERAGE = 'referral_partner_coverage';
+const PARTNER_COVERAGE = 'referral_partner_coverage';
 
 type PartnerListingEvent = IntegrationEvent<'PartnerRegistered' | 'PartnerUpdated', PartnerRegisteredV1 | PartnerUpdatedV1>;
 type CoverageEvent = SourcedEvent & { coverage: string; partnerId: string };
 
 const isListing = (event: IntegrationEvent): event is PartnerListingEvent => event.type === 'PartnerRegistered' || event.type === 'PartnerUpdated';
 
-export const coverageKey = ({ need, province }: { need?: string; province?: string }): string =>
+const coverageKey = ({ need, province }: { need?: string; province?: string }): string =>
   [need !== undefined ? `need:${need}` : undefined, province !== undefined ? `province:${province}` : undefined].filter(Boolean).join('|');
 
 const coverageKeys = (partner: Pick<PartnerEntry, 'needs' | 'provinces'>): string[] => [

@@ -39,7 +39,7 @@ export interface ReferralSummary {
   updatedAt: string;
 }
 
-export const REFERRALS = 'referral_referrals';
+const REFERRALS = 'referral_referrals';
 
 type ReferralFact = Exclude<ReferralIntegrationEvent, { type: 'PartnerRegistered' | 'PartnerUpdated' }>;
 

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiBodyOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import { ApiBodyOf, CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
-import { answerCommand, ApiReferralCommand, ReferralCommandAnswer, ReferralCommands, referralIdPipe } from '../referral-commands';
+import { answerCommand, ApiReferralCommand, ReferralCommandAnswer, ReferralCommands } from '../referral-commands';
 import { RevokeReferralBody, revokeReferralBody } from './revoke-referral.dto';
 
 @ApiTags('referrals')
@@ -16,7 +16,7 @@ export class RevokeReferralController {
   @ApiBodyOf(revokeReferralBody)
   @ApiReferralCommand('REFERRAL_ALREADY_CLOSED')
   async handle(
-    @Param('id', referralIdPipe) referralId: string,
+    @Param('id', uuidParam('id')) referralId: string,
     @Body(new ZodBodyPipe(revokeReferralBody)) body: RevokeReferralBody,
     @CommandRequest() context: CommandContext,
     @Res({ passthrough: true }) response: Response,

@@ -1,11 +1,10 @@
-import { Controller, Get, Inject, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { EVENT_STORE, EventStore } from '@oriental/event-store';
-import { ApiProblemResponse, ApiResponseOf, Clock, CLOCK, RequestValidationError } from '@oriental/service-kit';
+import { ApiProblemResponse, ApiResponseOf, Clock, CLOCK, RequestValidationError, uuidParam } from '@oriental/service-kit';
 import { AS_OF_FORMAT, caseStateOf, journeyOf, parseAsOf } from './journey';
 import { CaseState, caseStateSchema, Journey, journeySchema } from './journey.schema';
 
-const beneficiaryIdPipe = new ParseUUIDPipe({ exceptionFactory: () => new RequestValidationError([{ field: 'beneficiaryId', message: 'must be a UUID' }]) });
 
 /**
  * Auditors replay a beneficiary's journey from the event store (not from a read model): every
@@ -29,7 +28,7 @@ export class JourneyQuery {
   @ApiResponseOf(200, journeySchema, 'The journey')
   @ApiProblemResponse(400, 'VALIDATION_FAILED: the id is not a UUID')
   @ApiProblemResponse(404, 'JOURNEY_NOT_FOUND: no event names this beneficiary')
-  journey(@Param('beneficiaryId', beneficiaryIdPipe) beneficiaryId: string): Promise<Journey> {
+  journey(@Param('beneficiaryId', uuidParam('beneficiaryId')) beneficiaryId: string): Promise<Journey> {
     return journeyOf(this.store, beneficiaryId);
   }
 
@@ -44,7 +43,7 @@ export class JourneyQuery {
   @ApiResponseOf(200, caseStateSchema, 'The case at asOf')
   @ApiProblemResponse(400, 'VALIDATION_FAILED: the id is not a UUID, or asOf is not an ISO 8601 instant')
   @ApiProblemResponse(404, 'JOURNEY_NOT_FOUND: no event names this beneficiary; JOURNEY_NOT_STARTED: asOf is before their registration')
-  state(@Param('beneficiaryId', beneficiaryIdPipe) beneficiaryId: string, @Query('asOf') asOf?: string): Promise<CaseState> {
+  state(@Param('beneficiaryId', uuidParam('beneficiaryId')) beneficiaryId: string, @Query('asOf') asOf?: string): Promise<CaseState> {
     const instant = asOf === undefined ? this.clock.now() : parseAsOf(asOf);
     if (!instant) throw new RequestValidationError([{ field: 'asOf', message: AS_OF_FORMAT }]);
     return caseStateOf(this.store, beneficiaryId, instant);
