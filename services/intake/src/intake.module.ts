@@ -4,7 +4,7 @@ import { SERVICE_CONFIG, ServiceConfig } from '@oriental/service-kit';
 import { BeneficiaryCodec } from './beneficiary.codec';
 import { duplicateDetectionProviders } from './duplicates/duplicates.providers';
 import { GetBeneficiaryController } from './get-beneficiary/get-beneficiary.controller';
-import { loadMasterKey } from './personal-data/master-key';
+import { loadMasterKey, MASTER_KEY } from './personal-data/master-key';
 import { PersonalDataVault } from './personal-data/personal-data-vault';
 import { RegisterBeneficiaryController } from './register-beneficiary/register-beneficiary.controller';
 import { RegisterBeneficiaryHandler } from './register-beneficiary/register-beneficiary.handler';
@@ -59,9 +59,10 @@ import { OverdueFollowUpsQuery } from './overdue-follow-ups/overdue-follow-ups.q
   providers: [
     {
       provide: PersonalDataVault,
-      inject: [READ_STORE, SERVICE_CONFIG],
-      useFactory: (readStore: ReadStore, config: ServiceConfig) => new PersonalDataVault(readStore, loadMasterKey(config)),
+      inject: [READ_STORE, MASTER_KEY],
+      useFactory: (readStore: ReadStore, masterKey: Buffer) => new PersonalDataVault(readStore, masterKey),
     },
+    { provide: MASTER_KEY, inject: [SERVICE_CONFIG], useFactory: (config: ServiceConfig) => loadMasterKey(config) },
     { provide: BeneficiaryCodec, inject: [PersonalDataVault], useFactory: (vault: PersonalDataVault) => new BeneficiaryCodec(vault) },
     RegisterBeneficiaryHandler,
     BeneficiaryCommands,

@@ -1,9 +1,9 @@
 import { Provider } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@oriental/event-store';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
-import { SERVICE_CONFIG, SERVICE_STATUS, ServiceConfig, ServiceStatus } from '@oriental/service-kit';
+import { SERVICE_STATUS, ServiceStatus } from '@oriental/service-kit';
 import { BeneficiaryCodec } from '../beneficiary.codec';
-import { loadMasterKey } from '../personal-data/master-key';
+import { MASTER_KEY } from '../personal-data/master-key';
 import { DuplicateIndex } from './duplicate-index';
 import { DUPLICATE_INDEX_FOLLOWER, DuplicateIndexFollower } from './duplicate-index.follower';
 import { DuplicateKeys } from './duplicate-keys';
@@ -14,7 +14,7 @@ import { DuplicateKeys } from './duplicate-keys';
  * and stops it on shutdown; registered with the service status, so `/health` shows how far it got).
  */
 export const duplicateDetectionProviders: Provider[] = [
-  { provide: DuplicateKeys, inject: [SERVICE_CONFIG], useFactory: (config: ServiceConfig) => new DuplicateKeys(loadMasterKey(config)) },
+  { provide: DuplicateKeys, inject: [MASTER_KEY], useFactory: (masterKey: Buffer) => new DuplicateKeys(masterKey) },
   { provide: DuplicateIndex, inject: [READ_STORE, DuplicateKeys], useFactory: (readStore: ReadStore, keys: DuplicateKeys) => new DuplicateIndex(readStore, keys) },
   {
     provide: DuplicateIndexFollower,

@@ -63,3 +63,6 @@ const writeOwnerOnly = (file: string, content: string): void => {
     closeSync(fd);
   }
 };
+
+/** DI token of the master key, loaded once per service (its first load may move an old key file). */
+export const MASTER_KEY = Symbol('PersonalDataMasterKey');
