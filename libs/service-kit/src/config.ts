@@ -56,6 +56,18 @@ const schema = z
       .transform((value) => value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))
       .pipe(z.array(z.string().regex(origin, 'must be origins like https://app.example.org[:port], comma-separated (no path, no *)')))
       .default([]),
+    /**
+     * Who signs the bearer tokens every endpoint but /health requires (ADR 0013). `embedded`: the
+     * built-in issuer, its key generated under DATA_DIR (`npm run token` prints tokens); `oidc`:
+     * any OpenID Connect provider (Keycloak is the reference), verified against its JWKS.
+     */
+    AUTH_MODE: z.enum(['embedded', 'oidc']).default('embedded'),
+    /** The provider's issuer URL, exactly as in its tokens' `iss` (e.g. http://keycloak:8080/realms/oriental). */
+    OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+    /** The audience tokens must carry (`aud`), for the embedded issuer too. */
+    OIDC_AUDIENCE: z.string().regex(/^[\x21-\x7e]{1,200}$/).default('oriental-api'),
+    /** Seconds of clock difference tolerated on `exp` and `nbf`. */
+    OIDC_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     /** Requests per minute and client before 429 RATE_LIMITED; 0 turns the limit off (benchmarks). */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
   })
@@ -66,6 +78,7 @@ const requirements: { when: (env: Record<string, string>) => boolean; variable: 
   { when: (env) => env.EVENT_STORE === 'kurrentdb', variable: 'KURRENTDB_URL', because: 'EVENT_STORE=kurrentdb' },
   { when: (env) => env.BUS === 'kafka', variable: 'KAFKA_BROKERS', because: 'BUS=kafka' },
   { when: (env) => env.READ_STORE === 'mongodb', variable: 'MONGODB_URI', because: 'READ_STORE=mongodb' },
+  { when: (env) => env.AUTH_MODE === 'oidc', variable: 'OIDC_ISSUER', because: 'AUTH_MODE=oidc' },
 ];
 
 /** `dataDir` and `masterKeyFile`: DATA_DIR and MASTER_KEY_FILE (or its default) made absolute. */
