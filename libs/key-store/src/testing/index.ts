@@ -1,0 +1,1 @@
+export { keyStoreContract, type KeyStoreUnderTest } from './key-store.contract';
