@@ -28,6 +28,13 @@ const schema = z
     READ_STORE: z.enum(['memory', 'mongodb']).default('memory'),
     MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb://').optional(),
     MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/).default('oriental'),
+    /**
+     * Where the per-beneficiary keys are kept (ADR 0012): `sqlite`, a file of its own
+     * (`<DATA_DIR>/keys.sqlite`), or `mongodb` (MONGODB_URI), a database of its own,
+     * KEY_STORE_MONGODB_DB (default `<MONGODB_DB>-keys`). Never a read store: nothing rebuilds it.
+     */
+    KEY_STORE: z.enum(['sqlite', 'mongodb']).default('sqlite'),
+    KEY_STORE_MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/).optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     REFERENCE_DATA_DIR: z.string().min(1).optional(),
     PERSONAL_DATA_MASTER_KEY: z
@@ -40,6 +47,15 @@ const schema = z
      * `<DATA_DIR>.master.key`, beside the directory rather than in it (ADR 0010).
      */
     MASTER_KEY_FILE: z.string().min(1).optional(),
+    /**
+     * Master keys being rotated out, base64, comma-separated: keys they wrapped still open until
+     * `npm run rotate-master-key` has rewrapped them with PERSONAL_DATA_MASTER_KEY (ADR 0012).
+     */
+    PERSONAL_DATA_PREVIOUS_MASTER_KEYS: z
+      .string()
+      .transform((value) => value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))
+      .pipe(z.array(z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32-byte keys, base64-encoded, comma-separated')))
+      .default([]),
     INTAKE_PORT: port(3001),
     REFERRAL_PORT: port(3002),
     CAPACITY_BUILDING_PORT: port(3003),
@@ -78,6 +94,7 @@ const requirements: { when: (env: Record<string, string>) => boolean; variable: 
   { when: (env) => env.EVENT_STORE === 'kurrentdb', variable: 'KURRENTDB_URL', because: 'EVENT_STORE=kurrentdb' },
   { when: (env) => env.BUS === 'kafka', variable: 'KAFKA_BROKERS', because: 'BUS=kafka' },
   { when: (env) => env.READ_STORE === 'mongodb', variable: 'MONGODB_URI', because: 'READ_STORE=mongodb' },
+  { when: (env) => env.KEY_STORE === 'mongodb', variable: 'MONGODB_URI', because: 'KEY_STORE=mongodb' },
   { when: (env) => env.AUTH_MODE === 'oidc', variable: 'OIDC_ISSUER', because: 'AUTH_MODE=oidc' },
 ];
 

@@ -10,6 +10,7 @@ describe('configuration', () => {
     expect(() => loadConfig({ BUS: 'kafka' })).toThrow(/KAFKA_BROKERS is required when BUS=kafka/);
     expect(() => loadConfig({ READ_STORE: 'mongodb' })).toThrow(/MONGODB_URI is required when READ_STORE=mongodb/);
     expect(() => loadConfig({ EVENT_STORE: 'kurrentdb' })).toThrow(/KURRENTDB_URL is required/);
+    expect(() => loadConfig({ KEY_STORE: 'mongodb' })).toThrow(/MONGODB_URI is required when KEY_STORE=mongodb/);
   });
 
   it('names a wrong value and lists every problem at once', () => {

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { CheckpointStore, createEventStore, EventStore } from '@oriental/event-store';
 import { EventBus, InMemoryBus, KafkaEventBus } from '@oriental/messaging';
+import { createKeyStore, KeyStore } from '@oriental/key-store';
 import { createReadStore, ReadStore } from '@oriental/read-store';
 import { dataFile, ServiceConfig } from './config';
 
@@ -31,7 +32,7 @@ export const openEventStore = async (config: ServiceConfig): Promise<EventStore 
   openDataDir(config);
   return config.EVENT_STORE === 'kurrentdb'
     ? createEventStore({ kind: 'kurrentdb', url: config.KURRENTDB_URL! })
-    : createEventStore({ kind: 'sqlite', file: dataFile(config, 'events.sqlite') });
+    : createEventStore({ kind: 'sqlite', file: dataFile(config, EVENT_STORE_FILE) });
 };
 
 export const openBus = async (config: ServiceConfig, service: string): Promise<Pick<Infrastructure, 'bus' | 'memoryBus' | 'kafkaBrokers'>> => {
@@ -52,6 +53,24 @@ export const openReadStore = (config: ServiceConfig, service: string): Promise<R
     ? createReadStore({ kind: 'mongodb', uri: config.MONGODB_URI!, dbName: `${config.MONGODB_DB}-${service}` })
     : createReadStore({ kind: 'memory', file: dataFile(config, `${service}.read-models.sqlite`) });
 };
+
+/**
+ * The per-beneficiary key store (ADR 0012), opened by intake alone, and by the backup and
+ * master-key tools: a SQLite file of its own, or a MongoDB database of its own. Never a read
+ * store, so no rebuild empties it.
+ */
+export const openKeyStore = (config: ServiceConfig): Promise<KeyStore> => {
+  openDataDir(config);
+  return config.KEY_STORE === 'mongodb'
+    ? createKeyStore({ kind: 'mongodb', uri: config.MONGODB_URI!, dbName: config.KEY_STORE_MONGODB_DB ?? `${config.MONGODB_DB}-keys` })
+    : createKeyStore({ kind: 'sqlite', file: dataFile(config, KEY_STORE_FILE) });
+};
+
+/** The embedded key store's file name under DATA_DIR. */
+export const KEY_STORE_FILE = 'keys.sqlite';
+
+/** The embedded event store's file name under DATA_DIR. */
+export const EVENT_STORE_FILE = 'events.sqlite';
 
 /** Opens what one service process needs; `shared` lets the embedded host reuse one log and bus. */
 export const openInfrastructure = async (
