@@ -15,8 +15,23 @@ const answers = (host, port) =>
     socket.once('timeout', () => (socket.destroy(), resolve(false)));
   });
 
+// Keycloak counts as there only when it serves the oriental realm (infra/local/keycloak-start.sh):
+// a port that merely opens may be anything else on 8180.
+const keycloakDefault = 'http://127.0.0.1:8180';
+const servesRealm = async (url) => {
+  try {
+    const response = await fetch(`${url}/realms/oriental/.well-known/openid-configuration`, { signal: AbortSignal.timeout(2_000) });
+    return response.ok && typeof (await response.json()).issuer === 'string';
+  } catch {
+    return false;
+  }
+};
+
 module.exports = async () => {
   for (const [variable, local] of Object.entries(localDefaults)) {
     if (!process.env[variable] && (await answers(local.host, local.port))) process.env[variable] = local.url;
+  }
+  if (!process.env.KEYCLOAK_URL && (await answers('127.0.0.1', 8180)) && (await servesRealm(keycloakDefault))) {
+    process.env.KEYCLOAK_URL = keycloakDefault;
   }
 };

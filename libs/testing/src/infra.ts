@@ -3,12 +3,14 @@
  * with a printed reason; when REQUIRE_INFRA names the server (CI: REQUIRE_INFRA=kafka,mongodb)
  * a missing server is a failure, never a skip.
  */
-export type InfraName = 'kafka' | 'mongodb' | 'kurrentdb';
+export type InfraName = 'kafka' | 'mongodb' | 'kurrentdb' | 'keycloak';
 
 export const InfraVariables: Record<InfraName, string> = {
   kafka: 'KAFKA_BROKERS',
   mongodb: 'MONGODB_URI',
   kurrentdb: 'KURRENTDB_URL',
+  /** Keycloak's base URL (http://127.0.0.1:8180 from infra/local/keycloak-start.sh), serving the `oriental` realm. */
+  keycloak: 'KEYCLOAK_URL',
 };
 
 export const requiredInfra = (): InfraName[] =>
