@@ -24,13 +24,18 @@ const swc = [
   },
 ];
 
+// jose (JWT, JWKS) ships as ES modules only: jest's CommonJS runtime needs it transpiled.
+const esmOnly = ['jose'];
+const swcForEsm = ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+
 const project = (displayName, testMatch, extra = {}) => ({
   displayName,
   testEnvironment: 'node',
   rootDir: __dirname,
   roots: ['<rootDir>/libs', '<rootDir>/services'],
   testMatch,
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': swc, [`/node_modules/(${esmOnly.join('|')})/.+\\.js$`]: swcForEsm },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleNameMapper,
   ...extra,
 });

@@ -26,7 +26,7 @@ const MARKER = 'bench-seed.json';
 const seedKey = (ordinal: number) => `bench-seed-${ordinal}`;
 
 /** The id of the `ordinal`-th seeded beneficiary (0-based), derived as intake derives it from the key. */
-export const seededBeneficiaryId = (ordinal: number): string => keyedId({ idempotencyKey: seedKey(ordinal), actor: SEED_ACTOR }, 'beneficiary');
+export const seededBeneficiaryId = (ordinal: number): string => keyedId({ idempotencyKey: seedKey(ordinal) }, 'beneficiary');
 
 /** Seeded count of a directory, or undefined when it was never (completely) seeded. */
 export const seededCount = (dataDir: string): number | undefined => {

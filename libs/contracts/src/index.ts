@@ -5,3 +5,4 @@ export * from './intake.events';
 export * from './intake.published-language';
 export * from './referral.events';
 export * from './referral.published-language';
+export * from './access-log';

@@ -1,4 +1,4 @@
-import { DynamicModule, INestApplication, LoggerService, Module, Provider, Type } from '@nestjs/common';
+import { DynamicModule, INestApplication, Injectable, LoggerService, Module, Provider, Type } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
@@ -10,6 +10,7 @@ import { loadReferenceData, ReferenceData } from '@oriental/reference-data';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { Server } from 'node:http';
+import { AuthenticatedRequest, AuthenticationGuard, TOKEN_VERIFIER, TokenVerifier, tokenVerifierFor } from './auth';
 import { Clock, systemClock } from './clock';
 import { CommandExecutor } from './command-executor';
 import { ServiceConfig, urlHost } from './config';
@@ -55,6 +56,8 @@ export interface StartOptions {
   clock?: Clock;
   referenceData?: ReferenceData;
   logger?: LoggerService;
+  /** Default: the embedded issuer's key under DATA_DIR, or the OIDC provider's JWKS (AUTH_MODE). */
+  tokenVerifier?: TokenVerifier;
   /** The embedded host starts forwarders once every consumer listens; a lone service at once. */
   startForwarder?: boolean;
   port?: number;
@@ -69,7 +72,8 @@ const rootModuleFor = (definition: ServiceDefinition, providers: Provider[], con
   global: true,
   imports: [definition.module, ...rateLimit(config).imports],
   controllers: [HealthController],
-  providers: [...providers, ...rateLimit(config).providers],
+  // Guards run in this order: who calls (401/403) before how often they call (429, keyed by token).
+  providers: [...providers, { provide: APP_GUARD, useClass: AuthenticationGuard }, ...rateLimit(config).providers],
   exports: providers.map((provider) => (provider as { provide: unknown }).provide as symbol),
 });
 
@@ -79,17 +83,25 @@ const rootModuleFor = (definition: ServiceDefinition, providers: Provider[], con
  */
 
 /**
- * A global guard allowing RATE_LIMIT_PER_MINUTE requests a minute per client, 0 turning it off.
- * The client is its IP address for now (`req.ip`: behind a proxy, set Express's `trust proxy`);
- * once authentication lands the tracker keys by the token's subject instead.
- * `/health` is exempt (`@SkipThrottle()` on the controller); 429 answers RATE_LIMITED with Retry-After.
+ * RATE_LIMIT_PER_MINUTE requests a minute per token subject, 0 turning it off: the guard runs
+ * after authentication, so one user cannot exhaust another's share from the same office NAT.
+ * Requests without a valid token never get this far (401); `/health` is exempt
+ * (`@SkipThrottle()` on the controller). 429 answers RATE_LIMITED with Retry-After.
  */
+@Injectable()
+class PerTokenThrottlerGuard extends ThrottlerGuard {
+  protected override async getTracker(request: Record<string, unknown>): Promise<string> {
+    const principal = (request as unknown as AuthenticatedRequest).principal;
+    return principal ? `subject:${principal.subject}` : `ip:${String(request.ip)}`;
+  }
+}
+
 const rateLimit = (config: ServiceConfig): { imports: DynamicModule[]; providers: Provider[] } =>
   config.RATE_LIMIT_PER_MINUTE === 0
     ? { imports: [], providers: [] }
     : {
         imports: [ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }] })],
-        providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
+        providers: [{ provide: APP_GUARD, useClass: PerTokenThrottlerGuard }],
       };
 
 /**
@@ -131,7 +143,7 @@ const isDocs = (path: string): boolean => path === '/docs' || path.startsWith('/
 const corsOptions = (config: ServiceConfig) => ({
   origin: config.CORS_ORIGINS,
   methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-  allowedHeaders: ['Content-Type', 'Accept', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Actor', 'Authorization', 'traceparent'],
+  allowedHeaders: ['Content-Type', 'Accept', 'Authorization', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Purpose', 'X-Correlation-Id', 'traceparent'],
   exposedHeaders: ['ETag', 'Location', 'Idempotent-Replayed', 'Retry-After'],
   maxAge: 600,
 });
@@ -152,6 +164,7 @@ export const startService = async (definition: ServiceDefinition, options: Start
     { provide: REFERENCE_DATA, useValue: referenceData },
     { provide: SERVICE_STATUS, useValue: status },
     { provide: COMMAND_EXECUTOR, useValue: new CommandExecutor(infrastructure.eventStore) },
+    { provide: TOKEN_VERIFIER, useValue: options.tokenVerifier ?? tokenVerifierFor(config) },
   ], config);
 
   // rawBody: JsonBodyGuard reads the text as sent (duplicate keys, depth); the parsers and their limits stay Nest's.

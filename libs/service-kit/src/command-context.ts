@@ -1,3 +1,4 @@
+import type { Principal } from './auth/principal';
 import { sha256, canonicalJson, uuidV5 } from './ids';
 
 /**
@@ -13,7 +14,10 @@ export interface CommandContext {
   requestHash: string;
   /** From If-Match: the stream revision the caller based the command on. */
   expectedRevision?: number;
+  /** Who acts: the token's subject for HTTP commands, the service itself for its reactions. */
   actor: string;
+  /** The caller of an HTTP command, for the scope checks of its handler; absent on a service's own reactions. */
+  principal?: Principal;
   correlationId: string;
   causationId: string;
   now: Date;
@@ -27,14 +31,16 @@ export const requestHash = (method: string, route: string, body: unknown): strin
 /**
  * Ids derived from the idempotency key: a retried request produces the very same ids, so the
  * store's idempotent append turns a retry after a crash into a no-op. The request hash is part
- * of the name so that a different body under the same key can never pass as a retry.
+ * of the name so that a different body under the same key can never pass as a retry. The actor
+ * is not: the same key from another subject must meet the first use and be refused (409), not
+ * slip past it under ids of its own (the executor compares the recorded actor).
  */
-export const derivedId = (context: Pick<CommandContext, 'idempotencyKey' | 'requestHash' | 'actor'>, purpose: string): string =>
-  uuidV5(`${context.actor}|${context.idempotencyKey}|${context.requestHash}|${purpose}`);
+export const derivedId = (context: Pick<CommandContext, 'idempotencyKey' | 'requestHash'>, purpose: string): string =>
+  uuidV5(`${context.idempotencyKey}|${context.requestHash}|${purpose}`);
 
 /** An id that depends on the key only (not the body): used to find the target of a retried creation. */
-export const keyedId = (context: Pick<CommandContext, 'idempotencyKey' | 'actor'>, purpose: string): string =>
-  uuidV5(`${context.actor}|${context.idempotencyKey}|${purpose}`);
+export const keyedId = (context: Pick<CommandContext, 'idempotencyKey'>, purpose: string): string =>
+  uuidV5(`${context.idempotencyKey}|${purpose}`);
 
 /** Parses `If-Match: "3"` (or W/"3") into a revision; undefined when absent. */
 export const parseIfMatch = (header: string | undefined): number | undefined | 'invalid' => {

@@ -24,6 +24,11 @@ export interface ExecuteCommand<Command extends DomainCommand, Event extends Dom
   codec: EventCodec<Event, State>;
   command: Command;
   context: CommandContext;
+  /**
+   * Whether the caller may act on this stream as it stands: throws (a NotFound, so that what
+   * the caller may not see stays unseen) before anything is decided, answered or appended.
+   */
+  authorize?(state: State): void;
 }
 
 export interface CommandOutcome<Event, State = unknown> {
@@ -66,10 +71,15 @@ export class CommandExecutor {
 
       const applied = history.find((event) => event.metadata.idempotencyKey === context.idempotencyKey);
       if (applied) {
-        if (applied.metadata.requestHash !== context.requestHash) throw new IdempotencyKeyReused(context.idempotencyKey);
+        // A key is its sender's: another subject reusing it is refused, whatever the body.
+        if (applied.metadata.requestHash !== context.requestHash || applied.metadata.actor !== context.actor) {
+          throw new IdempotencyKeyReused(context.idempotencyKey);
+        }
         const decoded = await Promise.all(history.map((e) => request.codec.decode(e)));
         const events = decoded.filter((_, index) => history[index]!.metadata.idempotencyKey === context.idempotencyKey);
-        return { revision: current, replayed: true, events, state: fold(request.decider, decoded) };
+        const after = fold(request.decider, decoded);
+        request.authorize?.(after);
+        return { revision: current, replayed: true, events, state: after };
       }
 
       if (context.expectedRevision !== undefined && context.expectedRevision !== current) {
@@ -77,6 +87,7 @@ export class CommandExecutor {
       }
 
       const state = fold(request.decider, await Promise.all(history.map((e) => request.codec.decode(e))));
+      request.authorize?.(state);
       const decided = request.decider.decide(request.command, state);
       if (decided.length === 0) return { revision: current, replayed: false, events: [], state };
 

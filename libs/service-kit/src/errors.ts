@@ -17,7 +17,7 @@ export class RequestValidationError extends Error {
 
 export class BadRequestHeaderError extends Error {
   constructor(
-    readonly code: 'IDEMPOTENCY_KEY_REQUIRED' | 'IDEMPOTENCY_KEY_INVALID' | 'IF_MATCH_INVALID' | 'ACTOR_INVALID' | 'CORRELATION_ID_INVALID',
+    readonly code: 'IDEMPOTENCY_KEY_REQUIRED' | 'IDEMPOTENCY_KEY_INVALID' | 'IF_MATCH_INVALID' | 'CORRELATION_ID_INVALID' | 'PURPOSE_REQUIRED' | 'PURPOSE_INVALID',
     message: string,
   ) {
     super(message);
@@ -28,7 +28,7 @@ export class BadRequestHeaderError extends Error {
 export class IdempotencyKeyReused extends Error {
   readonly code = 'IDEMPOTENCY_KEY_REUSED';
   constructor(key: string) {
-    super(`Idempotency-Key ${JSON.stringify(key)} was already used for a different request`);
+    super(`Idempotency-Key ${JSON.stringify(key)} was already used for a different request, or by another caller`);
     this.name = 'IdempotencyKeyReused';
   }
 }
@@ -75,5 +75,30 @@ export class JsonBodyRefused extends Error {
   ) {
     super(message);
     this.name = 'JsonBodyRefused';
+  }
+}
+
+/** 401: no bearer token, or one that does not verify (signature, issuer, audience, lifetime, claims). */
+export class Unauthenticated extends Error {
+  constructor(
+    readonly code: 'AUTHENTICATION_REQUIRED' | 'TOKEN_INVALID',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'Unauthenticated';
+  }
+}
+
+/**
+ * 403: the caller's role may not use this route at all, or may not act for another cell. A
+ * case the caller may not see answers 404 instead (NotFound), so its existence does not leak.
+ */
+export class Forbidden extends Error {
+  constructor(
+    readonly code: 'ROLE_NOT_ALLOWED' | 'CELL_NOT_YOURS' | 'PARTNER_NOT_YOURS' | 'NO_POLICY',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'Forbidden';
   }
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
+import { Public } from './auth/policy';
 import { EVENT_STORE, EventStore, LogFollowerStatus } from '@oriental/event-store';
 import { EVENT_BUS, EventBus } from '@oriental/messaging';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
@@ -79,6 +80,7 @@ const safely = async (check: () => Promise<Check>): Promise<Check> => {
 
 @ApiTags('operations')
 /** Never rate-limited: orchestrators and load balancers poll it. */
+@Public()
 @SkipThrottle()
 @Controller('health')
 export class HealthController {

@@ -17,3 +17,4 @@ export * from './standalone';
 export * from './integration-consumer';
 export * from './http/json-body.guard';
 export * from './read-model';
+export * from './auth';

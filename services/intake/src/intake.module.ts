@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
 import { SERVICE_CONFIG, ServiceConfig } from '@oriental/service-kit';
+import { AccessLog } from './access-log/access-log';
 import { BeneficiaryCodec } from './beneficiary.codec';
 import { duplicateDetectionProviders } from './duplicates/duplicates.providers';
 import { GetBeneficiaryController } from './get-beneficiary/get-beneficiary.controller';
@@ -66,6 +67,7 @@ import { OverdueFollowUpsQuery } from './overdue-follow-ups/overdue-follow-ups.q
     { provide: BeneficiaryCodec, inject: [PersonalDataVault], useFactory: (vault: PersonalDataVault) => new BeneficiaryCodec(vault) },
     RegisterBeneficiaryHandler,
     BeneficiaryCommands,
+    AccessLog,
     RecordProfileHandler,
     RecordConsentHandler,
     AssessNeedsHandler,

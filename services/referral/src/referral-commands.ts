@@ -1,9 +1,11 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ReferralStatus, ReferralStatuses } from '@oriental/contracts';
 import { ReferralCommand, referralDecider, ReferralEvent, referralStream } from '@oriental/referral-domain';
-import { ApiCommand, COMMAND_EXECUTOR, CommandContext, CommandExecutor, etagOf, NotFound } from '@oriental/service-kit';
+import { ReferenceData } from '@oriental/reference-data';
+import { ApiCommand, COMMAND_EXECUTOR, CommandContext, CommandExecutor, etagOf, REFERENCE_DATA } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { z } from 'zod';
+import { referralNotFound, seesReferral } from './referral-access';
 import { referralCodec } from './referral.codec';
 
 /**
@@ -31,16 +33,30 @@ export interface ReferralCommandOutcome {
 /**
  * Runs a command on an existing referral through the executor (Idempotency-Key, If-Match,
  * racing writers); the codec puts its beneficiary and current cell in every event's metadata,
- * and the decider refuses a referral never sent (404).
+ * and the decider refuses a referral never sent (404), as the caller's scope refuses one they
+ * may not see (a partner: those addressed to it; cell staff: their cell's).
  */
 @Injectable()
 export class ReferralCommands {
-  constructor(@Inject(COMMAND_EXECUTOR) private readonly executor: CommandExecutor) {}
+  constructor(
+    @Inject(COMMAND_EXECUTOR) private readonly executor: CommandExecutor,
+    @Inject(REFERENCE_DATA) private readonly referenceData: ReferenceData,
+  ) {}
 
   async run(referralId: string, context: CommandContext, command: ReferralCommand): Promise<ReferralCommandOutcome> {
-    const outcome = await this.executor.execute({ stream: referralStream(referralId), decider: referralDecider, codec: referralCodec, context, command });
+    const { principal } = context;
+    const outcome = await this.executor.execute({
+      stream: referralStream(referralId),
+      decider: referralDecider,
+      codec: referralCodec,
+      context,
+      command,
+      authorize: (state) => {
+        if (principal && (state.status === 'none' || !seesReferral(principal, state, this.referenceData))) throw referralNotFound(referralId);
+      },
+    });
     // A command the decider lets through on a referral never sent (a reaction with nothing to do).
-    if (outcome.state.status === 'none') throw new NotFound('Referral', referralId, 'REFERRAL_NOT_FOUND');
+    if (outcome.state.status === 'none') throw referralNotFound(referralId);
     return { referralId, status: outcome.state.status, revision: outcome.revision, replayed: outcome.replayed, events: outcome.events };
   }
 }

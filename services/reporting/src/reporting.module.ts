@@ -1,6 +1,7 @@
 import { Logger, Module } from '@nestjs/common';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
 import { withUpgradeCounts } from '@oriental/service-kit';
+import { AccessLogQuery } from './access-log/access-log.query';
 import { JourneyQuery } from './journeys/journey.query';
 import { NetworkReportConsumer } from './network-report/network-report.consumer';
 import { NetworkReportProjection } from './network-report/network-report.projection';
@@ -15,7 +16,7 @@ const networkReport = async (store: ReadStore): Promise<NetworkReportProjection>
 };
 
 @Module({
-  controllers: [NetworkReportQuery, JourneyQuery, NetworkReportConsumer],
+  controllers: [NetworkReportQuery, JourneyQuery, AccessLogQuery, NetworkReportConsumer],
   providers: [{ provide: NetworkReportProjection, inject: [READ_STORE], useFactory: networkReport }],
 })
 export class ReportingModule {}

@@ -20,9 +20,8 @@ export const ApiCommand = ({ answer, notFound, rules }: CommandDocumentation): M
   applyDecorators(
     ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Same key and body: same answer, nothing appended again' }),
     ApiHeader({ name: 'If-Match', required: false, description: 'The ETag last read: 412 when the stream changed since' }),
-    ApiHeader({ name: 'X-Actor', required: false, description: 'Who acts (until authentication lands)' }),
     ApiResponseOf(answer.status, answer.schema, 'Done; ETag: the new revision (Idempotent-Replayed: true on a retry)'),
-    ApiProblemResponse(400, 'Invalid, missing or unknown field (VALIDATION_FAILED with field errors), BODY_TOO_DEEP, DUPLICATE_JSON_KEY, missing or invalid Idempotency-Key, If-Match or X-Actor'),
+    ApiProblemResponse(400, 'Invalid, missing or unknown field (VALIDATION_FAILED with field errors), BODY_TOO_DEEP, DUPLICATE_JSON_KEY, missing or invalid Idempotency-Key or If-Match'),
     ApiProblemResponse(404, notFound),
     ApiProblemResponse(409, 'IDEMPOTENCY_KEY_REUSED: the key was used with another body'),
     ApiProblemResponse(412, 'STALE_REVISION: If-Match is not the current revision'),

@@ -2,6 +2,7 @@ import { createParamDecorator, ExecutionContext, Inject, Injectable, PipeTransfo
 import { context as otelContext, propagation } from '@opentelemetry/api';
 import { eventMetadataSchema } from '@oriental/contracts';
 import type { Request } from 'express';
+import { AuthenticatedRequest, principalOf } from '../auth/policy';
 import { CommandContext, parseIfMatch, requestHash } from '../command-context';
 import { BadRequestHeaderError } from '../errors';
 import { newId } from '../ids';
@@ -18,11 +19,11 @@ import { CLOCK } from '../tokens';
 const CAUSATION_PREFIX = 'http:';
 const KEY_MAX_LENGTH = (eventMetadataSchema.shape.causationId.maxLength ?? 200) - CAUSATION_PREFIX.length;
 const KEY_PATTERN = new RegExp(`^[\\x21-\\x7e]{8,${KEY_MAX_LENGTH}}$`);
-/** Actor and correlation ids travel in every event's metadata: short, printable, no spaces. */
-const ACTOR_PATTERN = /^[A-Za-z0-9:._@-]{1,200}$/;
+/** Correlation ids travel in every event's metadata: short, printable, no spaces. */
+const CORRELATION_PATTERN = /^[A-Za-z0-9:._@-]{1,200}$/;
 
 /** Builds the CommandContext of a request; throws the 400s that concern headers. */
-export const commandContextOf = (request: Request, now: Date = new Date()): CommandContext => {
+export const commandContextOf = (request: AuthenticatedRequest, now: Date = new Date()): CommandContext => {
   const key = request.header('idempotency-key');
   if (!key) {
     throw new BadRequestHeaderError('IDEMPOTENCY_KEY_REQUIRED', 'The Idempotency-Key header is required on every command (e.g. a UUID)');
@@ -34,11 +35,10 @@ export const commandContextOf = (request: Request, now: Date = new Date()): Comm
   if (expectedRevision === 'invalid') {
     throw new BadRequestHeaderError('IF_MATCH_INVALID', 'If-Match must be an ETag this API returned, e.g. "3"');
   }
-  // Authentication arrives with the trust milestone; until then the caller names itself.
-  const actor = request.header('x-actor') ?? 'anonymous';
-  if (!ACTOR_PATTERN.test(actor)) throw new BadRequestHeaderError('ACTOR_INVALID', 'X-Actor must be 1 to 200 of A-Z a-z 0-9 : . _ @ -');
+  // The actor is the verified token's subject, never a header the caller could choose.
+  const principal = principalOf(request);
   const correlationId = request.header('x-correlation-id') ?? newId();
-  if (!ACTOR_PATTERN.test(correlationId)) {
+  if (!CORRELATION_PATTERN.test(correlationId)) {
     throw new BadRequestHeaderError('CORRELATION_ID_INVALID', 'X-Correlation-Id must be 1 to 200 of A-Z a-z 0-9 : . _ @ -');
   }
   const carrier: Record<string, string> = {};
@@ -48,7 +48,8 @@ export const commandContextOf = (request: Request, now: Date = new Date()): Comm
     idempotencyKey: key,
     requestHash: requestHash(request.method, route, request.body),
     ...(expectedRevision !== undefined ? { expectedRevision } : {}),
-    actor,
+    actor: principal.subject,
+    principal,
     correlationId,
     causationId: `${CAUSATION_PREFIX}${key}`,
     now,

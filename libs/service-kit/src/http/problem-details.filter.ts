@@ -13,6 +13,8 @@ import {
   RequestValidationError,
   StaleRevision,
   UnsupportedMediaType,
+  Unauthenticated,
+  Forbidden,
 } from '../errors';
 
 /** RFC 9457 problem details, plus a stable `code` and, for 400, the list of field errors. */
@@ -58,6 +60,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = this.toProblem(exception, request);
     if (problem.status >= 500) this.logger.error(exception instanceof Error ? exception : String(exception), { path: request.url });
     if (response.headersSent) return;
+    if (problem.status === 401) response.setHeader('WWW-Authenticate', `Bearer realm="oriental", error="invalid_token"`);
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 
@@ -80,6 +83,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof StaleRevision) return base(412, exception.code, exception.message);
     if (exception instanceof NotFound) return base(404, exception.code, exception.message);
     if (exception instanceof UnsupportedMediaType) return base(415, exception.code, exception.message);
+    if (exception instanceof Unauthenticated) return base(401, exception.code, exception.message);
+    if (exception instanceof Forbidden) return base(403, exception.code, exception.message);
     if (exception instanceof StreamRevisionConflict) {
       return base(409, 'CONCURRENT_MODIFICATION', 'The resource was changed by another request; retry');
     }

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiResponseOf } from '@oriental/service-kit';
+import { Allow, ApiResponseOf } from '@oriental/service-kit';
 import { z } from 'zod';
 import { CellActivityProjection } from './cell-activity.projection';
 
@@ -12,6 +12,8 @@ const cellActivitySchema = z.object({
 @Controller('cells')
 export class CellActivityQuery {
   constructor(@Inject(CellActivityProjection) private readonly projection: CellActivityProjection) {}
+
+  @Allow('trainer', 'regional_coordinator', 'provincial_coordinator', 'auditor')
 
   @Get('activity')
   @ApiOperation({ summary: 'Registrations per cell, to plan training where cells are busiest' })

@@ -1,15 +1,17 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { ApiBodyOf, CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
+import { Allow, ApiBodyOf, CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { answerCommand, ApiCaseCommand, CaseCommandAnswer, OK } from '../casework/casework-http';
 import { CloseCaseBody, closeCaseBody } from './close-case.dto';
 import { CloseCaseHandler } from './close-case.handler';
+import { CASE_STAFF } from '../casework/case-access';
 
 @Controller('beneficiaries')
 export class CloseCaseController {
   constructor(private readonly handler: CloseCaseHandler) {}
 
+  @Allow(...CASE_STAFF)
   @Post(':id/close')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Closes the case: it then takes no command but reopening (and consent withdrawals)' })

@@ -1,10 +1,11 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
+import { Allow, CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { answerCommand, ApiCaseCommand, CaseCommandAnswer, OK } from '../casework/casework-http';
 import { decideDuplicateBody } from './decide-duplicate.dto';
 import { DecideDuplicateHandler } from './decide-duplicate.handler';
+import { CASE_STAFF } from '../casework/case-access';
 
 const RULES = 'DUPLICATE_OF_ITSELF, CASE_CLOSED; 404 OTHER_BENEFICIARY_NOT_FOUND';
 
@@ -12,6 +13,7 @@ const RULES = 'DUPLICATE_OF_ITSELF, CASE_CLOSED; 404 OTHER_BENEFICIARY_NOT_FOUND
 export class DecideDuplicateController {
   constructor(private readonly handler: DecideDuplicateHandler) {}
 
+  @Allow(...CASE_STAFF)
   @Post(':id/duplicates/:otherId/link')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Records that another beneficiary is the same person (the same decision again changes nothing)' })
@@ -26,6 +28,7 @@ export class DecideDuplicateController {
     return answerCommand(response, beneficiaryId, await this.handler.handle('LinkDuplicate', beneficiaryId, otherId, context));
   }
 
+  @Allow(...CASE_STAFF)
   @Post(':id/duplicates/:otherId/dismiss')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Records that a possible duplicate is another person' })

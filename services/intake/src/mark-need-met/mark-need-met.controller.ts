@@ -1,15 +1,17 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
+import { Allow, CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { answerCommand, ApiCaseCommand, CaseCommandAnswer, OK } from '../casework/casework-http';
 import { markNeedMetBody } from './mark-need-met.dto';
 import { MarkNeedMetHandler } from './mark-need-met.handler';
+import { CASE_STAFF } from '../casework/case-access';
 
 @Controller('beneficiaries')
 export class MarkNeedMetController {
   constructor(private readonly handler: MarkNeedMetHandler) {}
 
+  @Allow(...CASE_STAFF)
   @Post(':id/needs/:code/met')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Marks an assessed need met' })

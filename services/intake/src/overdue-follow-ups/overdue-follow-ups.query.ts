@@ -3,9 +3,10 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { isoDate } from '@oriental/contracts';
 import { dayOf } from '@oriental/intake-domain';
 import { ReferenceData } from '@oriental/reference-data';
-import { ApiProblemResponse, ApiResponseOf, CLOCK, Clock, NotFound, REFERENCE_DATA } from '@oriental/service-kit';
+import { Allow, ApiProblemResponse, ApiResponseOf, Caller, CLOCK, Clock, Forbidden, NotFound, Principal, REFERENCE_DATA, seesCell } from '@oriental/service-kit';
 import { z } from 'zod';
 import { CaseFollowUpsProjection } from './case-follow-ups.projection';
+import { CASE_READERS } from '../casework/case-access';
 
 export const overdueFollowUpsAnswer = z.object({
   cellId: z.string(),
@@ -22,12 +23,15 @@ export class OverdueFollowUpsQuery {
     @Inject(REFERENCE_DATA) private readonly referenceData: ReferenceData,
   ) {}
 
+  @Allow(...CASE_READERS)
   @Get(':cellId/follow-ups/overdue')
   @ApiOperation({ summary: "A cell's overdue follow-ups: due before today, without outcome, on its open cases (eventually consistent)" })
   @ApiResponseOf(HttpStatus.OK, overdueFollowUpsAnswer, 'The longest overdue first')
   @ApiProblemResponse(404, 'CELL_NOT_FOUND')
-  async overdue(@Param('cellId') cellId: string): Promise<z.output<typeof overdueFollowUpsAnswer>> {
+  async overdue(@Param('cellId') cellId: string, @Caller() caller: Principal): Promise<z.output<typeof overdueFollowUpsAnswer>> {
     if (!this.referenceData.isKnownCell(cellId)) throw new NotFound('Cell', cellId, 'CELL_NOT_FOUND');
+    // Cells are public; their cases are not: another cell's list is refused, not emptied.
+    if (!seesCell(caller, cellId, this.referenceData)) throw new Forbidden('CELL_NOT_YOURS', `You do not see the cases of cell ${cellId}`);
     const today = dayOf(this.clock.now());
     return { cellId, today, followUps: await this.projection.overdue(cellId, today) };
   }

@@ -1,15 +1,17 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { ApiBodyOf, CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
+import { Allow, ApiBodyOf, CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { answerCommand, ApiCaseCommand, CaseCommandAnswer, OK } from '../casework/casework-http';
 import { RecordFollowUpOutcomeBody, recordFollowUpOutcomeBody } from './record-follow-up-outcome.dto';
 import { RecordFollowUpOutcomeHandler } from './record-follow-up-outcome.handler';
+import { CASE_STAFF } from '../casework/case-access';
 
 @Controller('beneficiaries')
 export class RecordFollowUpOutcomeController {
   constructor(private readonly handler: RecordFollowUpOutcomeHandler) {}
 
+  @Allow(...CASE_STAFF)
   @Post(':id/follow-ups/:followUpId/outcome')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: "Records a follow-up's outcome (once)" })

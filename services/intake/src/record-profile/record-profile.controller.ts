@@ -1,15 +1,17 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { ApiBodyOf, CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
+import { Allow, ApiBodyOf, CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { answerCommand, ApiCaseCommand, CaseCommandAnswer, OK } from '../casework/casework-http';
 import { RecordProfileBody, recordProfileBody } from './record-profile.dto';
 import { RecordProfileHandler } from './record-profile.handler';
+import { CASE_STAFF } from '../casework/case-access';
 
 @Controller('beneficiaries')
 export class RecordProfileController {
   constructor(private readonly handler: RecordProfileHandler) {}
 
+  @Allow(...CASE_STAFF)
   @Post(':id/profile')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: "Records or corrects a beneficiary's profile (fields of their category) and personal data" })

@@ -1,20 +1,21 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiBodyOf, ApiProblemResponse, CommandContext, CommandRequest, etagOf, ZodBodyPipe } from '@oriental/service-kit';
+import { Allow, ApiBodyOf, ApiProblemResponse, CommandContext, CommandRequest, etagOf, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { BeneficiaryCreatedDto, RegisterBeneficiaryBody, registerBeneficiaryBody } from './register-beneficiary.dto';
 import { RegisterBeneficiaryHandler } from './register-beneficiary.handler';
+import { CASE_STAFF } from '../casework/case-access';
 
 @ApiTags('beneficiaries')
 @Controller('beneficiaries')
 export class RegisterBeneficiaryController {
   constructor(private readonly handler: RegisterBeneficiaryHandler) {}
 
+  @Allow(...CASE_STAFF)
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Registers a beneficiary at a reception cell' })
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Same key and body: same answer, nothing appended again' })
-  @ApiHeader({ name: 'X-Actor', required: false, description: 'Who acts (until authentication lands)' })
   @ApiBodyOf(registerBeneficiaryBody)
   @ApiCreatedResponse({ type: BeneficiaryCreatedDto, description: 'Registered; with the beneficiaries who may be the same person' })
   @ApiProblemResponse(400, 'Invalid or unknown field, unknown cell, missing Idempotency-Key (problem details with field errors)')

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { beneficiaryDecider, beneficiaryStream } from '@oriental/intake-domain';
 import { ReferenceData } from '@oriental/reference-data';
-import { COMMAND_EXECUTOR, CommandContext, CommandExecutor, keyedId, REFERENCE_DATA, RequestValidationError } from '@oriental/service-kit';
+import { COMMAND_EXECUTOR, CommandContext, CommandExecutor, Forbidden, keyedId, REFERENCE_DATA, RequestValidationError } from '@oriental/service-kit';
 import { BeneficiaryCodec } from '../beneficiary.codec';
 import { DuplicateIndex } from '../duplicates/duplicate-index';
 import { PossibleDuplicate } from '../duplicates/scoring';
@@ -19,6 +19,9 @@ export class RegisterBeneficiaryHandler {
   async handle(body: RegisterBeneficiaryBody, context: CommandContext): Promise<{ beneficiaryId: string; revision: number; replayed: boolean; possibleDuplicates: PossibleDuplicate[] }> {
     if (!this.referenceData.isKnownCell(body.cellId)) {
       throw new RequestValidationError([{ field: 'cellId', message: `unknown cell "${body.cellId}"` }]);
+    }
+    if (context.principal && context.principal.cellId !== body.cellId) {
+      throw new Forbidden('CELL_NOT_YOURS', `You register for your own cell (${context.principal.cellId ?? 'none'}), not ${body.cellId}`);
     }
     // Derived from the key, so a retried registration finds the stream it created.
     const beneficiaryId = keyedId(context, 'beneficiary');

@@ -1,16 +1,18 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { ApiBodyOf, CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
+import { Allow, ApiBodyOf, CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { answerCommand, ApiCaseCommand } from '../casework/casework-http';
 import { followUpScheduledAnswer, ScheduleFollowUpBody, scheduleFollowUpBody } from './schedule-follow-up.dto';
 import { ScheduleFollowUpHandler } from './schedule-follow-up.handler';
+import { CASE_STAFF } from '../casework/case-access';
 
 @Controller('beneficiaries')
 export class ScheduleFollowUpController {
   constructor(private readonly handler: ScheduleFollowUpHandler) {}
 
+  @Allow(...CASE_STAFF)
   @Post(':id/follow-ups')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Schedules a follow-up of the beneficiary by their cell' })

@@ -2,9 +2,11 @@ import { Controller, Get, HttpStatus, Inject, Param, Res } from '@nestjs/common'
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DeclineReasons, FlagReasons, ReferralOutcomes, ReferralStatuses, RevokeReasons } from '@oriental/contracts';
 import { referralDecider, referralStream } from '@oriental/referral-domain';
-import { ApiProblemResponse, ApiResponseOf, COMMAND_EXECUTOR, CommandExecutor, etagOf, NotFound, uuidParam } from '@oriental/service-kit';
+import { ReferenceData } from '@oriental/reference-data';
+import { Allow, ApiProblemResponse, ApiResponseOf, Caller, COMMAND_EXECUTOR, CommandExecutor, etagOf, Principal, REFERENCE_DATA, uuidParam } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { z } from 'zod';
+import { REFERRAL_READERS, referralNotFound, seesReferral } from '../referral-access';
 import { referralCodec } from '../referral.codec';
 
 const instant = z.string().meta({ description: 'ISO 8601 instant (UTC)', example: '2026-07-15T09:30:00.000Z' });
@@ -37,15 +39,19 @@ export type ReferralAnswer = z.output<typeof referralAnswer>;
 @ApiTags('referrals')
 @Controller('referrals')
 export class GetReferralController {
-  constructor(@Inject(COMMAND_EXECUTOR) private readonly executor: CommandExecutor) {}
+  constructor(
+    @Inject(COMMAND_EXECUTOR) private readonly executor: CommandExecutor,
+    @Inject(REFERENCE_DATA) private readonly referenceData: ReferenceData,
+  ) {}
 
+  @Allow(...REFERRAL_READERS)
   @Get(':id')
   @ApiOperation({ summary: "A referral's current state, folded from its stream" })
   @ApiResponseOf(HttpStatus.OK, referralAnswer, 'The referral; ETag is the stream revision, for If-Match on later commands')
   @ApiProblemResponse(404, 'REFERRAL_NOT_FOUND')
-  async get(@Param('id', uuidParam('id')) id: string, @Res({ passthrough: true }) response: Response): Promise<ReferralAnswer> {
+  async get(@Param('id', uuidParam('id')) id: string, @Caller() caller: Principal, @Res({ passthrough: true }) response: Response): Promise<ReferralAnswer> {
     const { state, revision } = await this.executor.load(referralStream(id), referralDecider, referralCodec);
-    if (state.status === 'none') throw new NotFound('Referral', id, 'REFERRAL_NOT_FOUND');
+    if (state.status === 'none' || !seesReferral(caller, state, this.referenceData)) throw referralNotFound(id);
     response.setHeader('ETag', etagOf(revision));
     return { ...state, revision };
   }

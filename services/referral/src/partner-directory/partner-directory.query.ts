@@ -1,7 +1,7 @@
 import { Controller, Get, HttpStatus, Inject, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ReferenceData } from '@oriental/reference-data';
-import { ApiProblemResponse, ApiResponseOf, FieldError, REFERENCE_DATA, RequestValidationError } from '@oriental/service-kit';
+import { Allow, ApiProblemResponse, ApiResponseOf, FieldError, REFERENCE_DATA, RequestValidationError } from '@oriental/service-kit';
 import { z } from 'zod';
 import { PartnerDirectoryProjection } from './partner-directory.projection';
 
@@ -28,6 +28,7 @@ export class PartnerDirectoryQuery {
     @Inject(REFERENCE_DATA) private readonly referenceData: ReferenceData,
   ) {}
 
+  @Allow('cell_agent', 'cell_supervisor', 'provincial_coordinator', 'regional_coordinator', 'partner', 'auditor')
   @Get()
   @ApiOperation({ summary: 'Partners covering a need in a province (the directory, from partner events)' })
   @ApiQuery({ name: 'need', required: false, description: 'Need code (reference data needs.json), e.g. health' })

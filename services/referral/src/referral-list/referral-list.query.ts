@@ -2,8 +2,10 @@ import { Controller, Get, HttpStatus, Inject, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DeclineReasons, FlagReasons, ReferralOutcomes, ReferralStatuses, RevokeReasons } from '@oriental/contracts';
 import { isOverdue } from '@oriental/referral-domain';
-import { ApiProblemResponse, ApiResponseOf, CLOCK, Clock, FieldError, RequestValidationError } from '@oriental/service-kit';
+import { ReferenceData } from '@oriental/reference-data';
+import { Allow, ApiProblemResponse, ApiResponseOf, Caller, CLOCK, Clock, FieldError, Principal, REFERENCE_DATA, RequestValidationError } from '@oriental/service-kit';
 import { z } from 'zod';
+import { REFERRAL_READERS, seesReferral } from '../referral-access';
 import { ReferralListProjection } from './referral-list.projection';
 
 const ALLOWED = new Set(['beneficiaryId', 'partnerId', 'cellId', 'overdue']);
@@ -44,8 +46,10 @@ export class ReferralListQuery {
   constructor(
     @Inject(ReferralListProjection) private readonly projection: ReferralListProjection,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(REFERENCE_DATA) private readonly referenceData: ReferenceData,
   ) {}
 
+  @Allow(...REFERRAL_READERS)
   @Get()
   @ApiOperation({ summary: 'Referrals of a beneficiary, of a partner or of a cell; overdue=true with cellId: those past their partner’s response delay' })
   @ApiQuery({ name: 'beneficiaryId', required: false })
@@ -54,7 +58,7 @@ export class ReferralListQuery {
   @ApiQuery({ name: 'overdue', required: false, enum: ['true'], description: 'Only those awaiting an answer past due (needs cellId)' })
   @ApiResponseOf(HttpStatus.OK, referralListAnswer, 'The referrals matching every filter given')
   @ApiProblemResponse(400, 'No filter, an invalid one, or overdue without cellId (VALIDATION_FAILED)')
-  async list(@Query() query: Record<string, unknown>): Promise<ReferralListAnswer> {
+  async list(@Query() query: Record<string, unknown>, @Caller() caller: Principal): Promise<ReferralListAnswer> {
     const errors: FieldError[] = [];
     for (const name of Object.keys(query)) if (!ALLOWED.has(name)) errors.push({ field: name, message: 'should not exist' });
     const { beneficiaryId, partnerId, cellId, overdue } = query;
@@ -80,6 +84,7 @@ export class ReferralListQuery {
             (referral) => (filter.beneficiaryId === undefined || referral.beneficiaryId === filter.beneficiaryId) && (filter.partnerId === undefined || referral.partnerId === filter.partnerId),
           )
         : await this.projection.list(filter);
-    return { referrals: found.map(({ awaitingAnswerAt: _awaiting, ...referral }) => ({ ...referral, overdue: isOverdue(referral, now) })) };
+    // Only what the caller sees: a partner its own referrals, cell staff their cell's.
+    return { referrals: found.filter((referral) => seesReferral(caller, referral, this.referenceData)).map(({ awaitingAnswerAt: _awaiting, ...referral }) => ({ ...referral, overdue: isOverdue(referral, now) })) };
   }
 }

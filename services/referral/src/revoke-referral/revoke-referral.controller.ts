@@ -1,15 +1,17 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiBodyOf, CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
+import { Allow, ApiBodyOf, CommandContext, CommandRequest, uuidParam, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { answerCommand, ApiReferralCommand, ReferralCommandAnswer, ReferralCommands } from '../referral-commands';
 import { RevokeReferralBody, revokeReferralBody } from './revoke-referral.dto';
+import { CASE_STAFF } from '../referral-access';
 
 @ApiTags('referrals')
 @Controller('referrals')
 export class RevokeReferralController {
   constructor(private readonly commands: ReferralCommands) {}
 
+  @Allow(...CASE_STAFF)
   @Post(':id/revoke')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'The cell withdraws an open referral' })

@@ -1,21 +1,22 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiBodyOf, ApiProblemResponse, ApiResponseOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
+import { Allow, ApiBodyOf, ApiProblemResponse, ApiResponseOf, CommandContext, CommandRequest, ZodBodyPipe } from '@oriental/service-kit';
 import type { Response } from 'express';
 import { answerCommand } from '../referral-commands';
 import { ReferralCreatedAnswer, referralCreatedAnswer, SendReferralBody, sendReferralBody } from './send-referral.dto';
 import { SendReferralHandler } from './send-referral.handler';
+import { CASE_STAFF } from '../referral-access';
 
 @ApiTags('referrals')
 @Controller('referrals')
 export class SendReferralController {
   constructor(private readonly handler: SendReferralHandler) {}
 
+  @Allow(...CASE_STAFF)
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Refers a beneficiary to a partner for a need' })
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Same key and body: same answer, nothing appended again' })
-  @ApiHeader({ name: 'X-Actor', required: false, description: 'Who acts (until authentication lands)' })
   @ApiBodyOf(sendReferralBody)
   @ApiResponseOf(HttpStatus.CREATED, referralCreatedAnswer, 'Sent; Location: the referral, ETag: its revision (Idempotent-Replayed: true on a retry)')
   @ApiProblemResponse(400, 'Invalid or unknown field, unknown need (VALIDATION_FAILED with field errors), bad headers')

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ReferenceData } from '@oriental/reference-data';
 import { partnerDecider, partnerStream, referralDecider, referralStream } from '@oriental/referral-domain';
-import { COMMAND_EXECUTOR, CommandContext, CommandExecutor, keyedId, REFERENCE_DATA, RequestValidationError } from '@oriental/service-kit';
+import { COMMAND_EXECUTOR, CommandContext, CommandExecutor, keyedId, REFERENCE_DATA, RequestValidationError, seesCell } from '@oriental/service-kit';
 import { BeneficiaryCaseProjection } from '../beneficiary-case/beneficiary-case.projection';
 import { partnerCodec, referralCodec } from '../referral.codec';
 import { SendReferralBody } from './send-referral.dto';
@@ -19,10 +19,12 @@ export class SendReferralHandler {
     // Derived from the key, so a retried send finds the stream it created.
     const referralId = keyedId(context, 'referral');
     // The case as intake's events told it (eventually consistent); the partner from its own stream.
-    const [beneficiary, partner] = await Promise.all([
+    const [known, partner] = await Promise.all([
       this.cases.find(body.beneficiaryId),
       this.executor.load(partnerStream(body.partnerId), partnerDecider, partnerCodec),
     ]);
+    // A case of a cell the caller does not see is, for them, a case referral does not know.
+    const beneficiary = known && (!context.principal || seesCell(context.principal, known.cellId, this.referenceData)) ? known : undefined;
     const outcome = await this.executor.execute({
       stream: referralStream(referralId),
       decider: referralDecider,

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Allow } from '@oriental/service-kit';
 import { NetworkFigures, NetworkReportProjection } from './network-report.projection';
 
 const countsByCell = (description: string, example: Record<string, number>) =>
@@ -28,6 +29,8 @@ class NetworkReportDto implements NetworkFigures {
 @Controller('reports')
 export class NetworkReportQuery {
   constructor(@Inject(NetworkReportProjection) private readonly projection: NetworkReportProjection) {}
+
+  @Allow('auditor', 'regional_coordinator', 'provincial_coordinator')
 
   @Get('network')
   @ApiOperation({

@@ -1,0 +1,22 @@
+import type { Beneficiary } from '@oriental/intake-domain';
+import type { ReferenceData } from '@oriental/reference-data';
+import { NotFound, Principal, Role, seesCell } from '@oriental/service-kit';
+
+/** Who works on cases: the staff of the cell that holds them. */
+export const CASE_STAFF = ['cell_agent', 'cell_supervisor'] as const satisfies readonly Role[];
+/** Who may open a case, personal data included: its cell's staff and the coordinators above it. */
+export const CASE_READERS = [...CASE_STAFF, 'provincial_coordinator', 'regional_coordinator'] as const satisfies readonly Role[];
+
+/**
+ * Whether the caller sees this case: its current cell's staff, its province's coordinator, the
+ * region. The staff of the cell a transfer is pending to see it too, so they can accept or
+ * decline it, when `forTransferAnswer`.
+ */
+export const seesCase = (principal: Principal, state: Beneficiary, referenceData: ReferenceData, forTransferAnswer = false): boolean => {
+  if (state.status === 'unknown') return false;
+  if (seesCell(principal, state.cellId, referenceData)) return true;
+  return forTransferAnswer && seesCell(principal, state.pendingTransfer?.toCellId, referenceData);
+};
+
+/** 404 for a case the caller may not see: whether it exists is not theirs to learn. */
+export const caseNotFound = (beneficiaryId: string): NotFound => new NotFound('Beneficiary', beneficiaryId, 'BENEFICIARY_NOT_FOUND');
