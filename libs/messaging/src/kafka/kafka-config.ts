@@ -1,4 +1,19 @@
-import { Admin, KafkaConfig, LogEntry, RetryOptions, logLevel } from 'kafkajs';
+import { Admin, KafkaConfig, LogEntry, RetryOptions, SASLOptions, logLevel } from 'kafkajs';
+
+/** The SASL mechanisms the distributed run accepts: SCRAM, whose password never crosses the wire. */
+export const KAFKA_SASL_MECHANISMS = ['scram-sha-256', 'scram-sha-512'] as const;
+export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
+
+/**
+ * How a client proves who it is to the brokers and protects the connection (docs/security.md):
+ * SASL/SCRAM credentials, TLS, or both (`SASL_SSL`). Neither: `PLAINTEXT`, for one machine or a
+ * private test network only.
+ */
+export interface KafkaSecurity {
+  sasl?: { mechanism: KafkaSaslMechanism; username: string; password: string };
+  /** TLS to every broker, the broker's certificate checked against `ca` (PEM) or else Node's trusted CAs. */
+  tls?: { ca?: string };
+}
 
 /** Connection settings shared by the producer (`KafkaEventBus`) and the consumer (`CommittingKafkaServer`). */
 export interface KafkaConnectionOptions {
@@ -16,6 +31,8 @@ export interface KafkaConnectionOptions {
    * runs can share one cluster. Code keeps using the logical names of `Topics`.
    */
   topicPrefix?: string;
+  /** SASL and TLS; none by default. */
+  security?: KafkaSecurity;
 }
 
 /** Brokers from `KAFKA_BROKERS` (comma separated, e.g. `kafka-1:9092,kafka-2:9092`). */
@@ -55,7 +72,8 @@ export const jsonLogCreator =
 
 /**
  * Client settings: bounded timeouts and retries, so a missing broker shows up as an error in
- * seconds (and in health) rather than as a hang.
+ * seconds (and in health) rather than as a hang; and the security settings, which every client
+ * built here (producer, consumer, admin) shares.
  */
 export const kafkaClientConfig = (options: KafkaConnectionOptions): KafkaConfig => ({
   clientId: options.clientId,
@@ -65,6 +83,17 @@ export const kafkaClientConfig = (options: KafkaConnectionOptions): KafkaConfig 
   retry: options.retry ?? { initialRetryTime: 300, maxRetryTime: 10_000, retries: 8 },
   logLevel: options.logLevel ?? logLevel.WARN,
   logCreator: jsonLogCreator(options.writeLog),
+  ...kafkaSecurityConfig(options.security),
+});
+
+/**
+ * kafkajs' `ssl` and `sasl` for the security settings. Certificates are always verified
+ * (`rejectUnauthorized`), against the given CA when there is one; kafkajs names each broker as
+ * the TLS server name, so its certificate must carry the host name of `KAFKA_BROKERS`.
+ */
+export const kafkaSecurityConfig = (security: KafkaSecurity = {}): Pick<KafkaConfig, 'ssl' | 'sasl'> => ({
+  ...(security.tls ? { ssl: { rejectUnauthorized: true, ...(security.tls.ca ? { ca: [security.tls.ca] } : {}) } } : {}),
+  ...(security.sasl ? { sasl: { ...security.sasl } as SASLOptions } : {}),
 });
 
 export interface TopicSettings {

@@ -1,5 +1,5 @@
 import { logLevel } from 'kafkajs';
-import { jsonLogCreator, kafkaBrokersFromEnv } from './kafka-config';
+import { jsonLogCreator, kafkaBrokersFromEnv, kafkaClientConfig } from './kafka-config';
 
 describe('kafkaBrokersFromEnv', () => {
   it('reads a comma separated list', () => {
@@ -31,5 +31,46 @@ describe('jsonLogCreator', () => {
 
   it('drops the warning about the bounded retries we chose on purpose', () => {
     expect(log('Limiting retries for the idempotent producer may invalidate EoS guarantees')).toEqual([]);
+  });
+});
+
+describe('kafkaClientConfig', () => {
+  const connection = { brokers: ['kafka-1:9093'], clientId: 'intake' };
+  const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
+  it('speaks PLAINTEXT when no security is given', () => {
+    const config = kafkaClientConfig(connection);
+    expect(config).not.toHaveProperty('ssl');
+    expect(config).not.toHaveProperty('sasl');
+  });
+
+  it('passes SCRAM credentials as kafkajs sasl (SASL_PLAINTEXT)', () => {
+    const config = kafkaClientConfig({ ...connection, security: { sasl: { mechanism: 'scram-sha-512', username: 'intake', password: 's3cret' } } });
+    expect(config.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'intake', password: 's3cret' });
+    expect(config).not.toHaveProperty('ssl');
+  });
+
+  it('verifies the brokers\' certificates against the given CA (SSL)', () => {
+    const config = kafkaClientConfig({ ...connection, security: { tls: { ca } } });
+    expect(config.ssl).toEqual({ rejectUnauthorized: true, ca: [ca] });
+    expect(config).not.toHaveProperty('sasl');
+  });
+
+  it('verifies against Node\'s trusted CAs when none is given', () => {
+    expect(kafkaClientConfig({ ...connection, security: { tls: {} } }).ssl).toEqual({ rejectUnauthorized: true });
+  });
+
+  it('combines both (SASL_SSL) and keeps the other settings', () => {
+    const config = kafkaClientConfig({
+      ...connection,
+      security: { sasl: { mechanism: 'scram-sha-256', username: 'referral', password: 'pw' }, tls: { ca } },
+    });
+    expect(config).toMatchObject({
+      clientId: 'intake',
+      brokers: ['kafka-1:9093'],
+      connectionTimeout: 3_000,
+      ssl: { rejectUnauthorized: true, ca: [ca] },
+      sasl: { mechanism: 'scram-sha-256', username: 'referral', password: 'pw' },
+    });
   });
 });
