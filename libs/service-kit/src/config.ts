@@ -25,6 +25,18 @@ const schema = z
       .string()
       .regex(/^[A-Za-z0-9._-]{0,100}$/, 'may hold only letters, digits, ".", "_" and "-"')
       .default(''),
+    /**
+     * Kafka security for the distributed run (docs/security.md). SASL/SCRAM: a mechanism, a user
+     * name, and the password in KAFKA_SASL_PASSWORD or, better, in the file KAFKA_SASL_PASSWORD_FILE
+     * names (a container secret; read at boot, trailing newline dropped).
+     */
+    KAFKA_SASL_MECHANISM: z.enum(['scram-sha-256', 'scram-sha-512']).optional(),
+    KAFKA_SASL_USERNAME: z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters').optional(),
+    KAFKA_SASL_PASSWORD: z.string().max(1024).optional(),
+    KAFKA_SASL_PASSWORD_FILE: z.string().min(1).optional(),
+    /** TLS to every broker, certificates verified against KAFKA_TLS_CA_FILE (PEM) or Node's trusted CAs. */
+    KAFKA_TLS: z.stringbool().default(false),
+    KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
     READ_STORE: z.enum(['memory', 'mongodb']).default('memory'),
     MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb://').optional(),
     MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/).default('oriental'),
@@ -98,6 +110,21 @@ const requirements: { when: (env: Record<string, string>) => boolean; variable: 
   { when: (env) => env.AUTH_MODE === 'oidc', variable: 'OIDC_ISSUER', because: 'AUTH_MODE=oidc' },
 ];
 
+/** Kafka security settings that only make sense together: a half-configured SASL or TLS is refused, not ignored. */
+const kafkaSecurityProblems = (env: Record<string, string | undefined>): string[] => {
+  const credentials = ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE'].filter((name) => env[name]);
+  const problems: string[] = [];
+  if (env.KAFKA_SASL_MECHANISM) {
+    if (!env.KAFKA_SASL_USERNAME) problems.push('KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM is set');
+    if (!env.KAFKA_SASL_PASSWORD && !env.KAFKA_SASL_PASSWORD_FILE) problems.push('KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE is required when KAFKA_SASL_MECHANISM is set');
+    if (env.KAFKA_SASL_PASSWORD && env.KAFKA_SASL_PASSWORD_FILE) problems.push('set KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE, not both');
+  } else if (credentials.length > 0) {
+    problems.push(`KAFKA_SASL_MECHANISM (scram-sha-256 or scram-sha-512) is required when ${credentials.join(', ')} is set`);
+  }
+  if (env.KAFKA_TLS_CA_FILE && !/^(true|1|yes|on|y|enabled)$/i.test(env.KAFKA_TLS ?? '')) problems.push('KAFKA_TLS_CA_FILE is set but KAFKA_TLS is not true');
+  return problems;
+};
+
 /** `dataDir` and `masterKeyFile`: DATA_DIR and MASTER_KEY_FILE (or its default) made absolute. */
 export type ServiceConfig = z.infer<typeof schema> & { dataDir: string; masterKeyFile: string };
 
@@ -117,6 +144,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     ...requirements
       .filter(({ when, variable }) => when(present as Record<string, string>) && !present[variable])
       .map(({ variable, because }) => `${variable} is required when ${because}`),
+    ...kafkaSecurityProblems(present),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigurationError(problems);
   const dataDir = absolute(parsed.data.DATA_DIR);
