@@ -193,6 +193,7 @@ export const startService = async (definition: ServiceDefinition, options: Start
           clientId: definition.name,
           groupId: definition.consumerGroup,
           topicPrefix: config.KAFKA_TOPIC_PREFIX,
+          security: infrastructure.kafkaSecurity,
         }),
       );
     }

@@ -1,9 +1,10 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { CheckpointStore, createEventStore, EventStore } from '@oriental/event-store';
-import { EventBus, InMemoryBus, KafkaEventBus } from '@oriental/messaging';
+import { EventBus, InMemoryBus, KafkaEventBus, KafkaSecurity } from '@oriental/messaging';
 import { createKeyStore, KeyStore } from '@oriental/key-store';
 import { createReadStore, ReadStore } from '@oriental/read-store';
 import { dataFile, ServiceConfig } from './config';
+import { kafkaSecurity } from './kafka-security';
 
 /**
  * The adapters a service runs on, chosen by configuration and nowhere else:
@@ -16,6 +17,8 @@ export interface Infrastructure {
   memoryBus?: InMemoryBus;
   readStore: ReadStore;
   kafkaBrokers?: string[];
+  /** BUS=kafka: SASL and TLS for every Kafka client of the service (producer, consumer, admin). */
+  kafkaSecurity?: KafkaSecurity;
 }
 
 /**
@@ -35,12 +38,15 @@ export const openEventStore = async (config: ServiceConfig): Promise<EventStore 
     : createEventStore({ kind: 'sqlite', file: dataFile(config, EVENT_STORE_FILE) });
 };
 
-export const openBus = async (config: ServiceConfig, service: string): Promise<Pick<Infrastructure, 'bus' | 'memoryBus' | 'kafkaBrokers'>> => {
+type BusParts = Pick<Infrastructure, 'bus' | 'memoryBus' | 'kafkaBrokers' | 'kafkaSecurity'>;
+
+export const openBus = async (config: ServiceConfig, service: string): Promise<BusParts> => {
   if (config.BUS === 'kafka') {
     const kafkaBrokers = config.KAFKA_BROKERS!.split(',');
-    const bus = new KafkaEventBus({ brokers: kafkaBrokers, clientId: `${service}-producer`, topicPrefix: config.KAFKA_TOPIC_PREFIX });
+    const security = kafkaSecurity(config);
+    const bus = new KafkaEventBus({ brokers: kafkaBrokers, clientId: `${service}-producer`, topicPrefix: config.KAFKA_TOPIC_PREFIX, security });
     await bus.connect();
-    return { bus, kafkaBrokers };
+    return { bus, kafkaBrokers, kafkaSecurity: security };
   }
   const memoryBus = new InMemoryBus();
   return { bus: memoryBus, memoryBus };
@@ -76,7 +82,7 @@ export const EVENT_STORE_FILE = 'events.sqlite';
 export const openInfrastructure = async (
   config: ServiceConfig,
   service: string,
-  shared: Partial<Pick<Infrastructure, 'eventStore' | 'bus' | 'memoryBus' | 'kafkaBrokers'>> = {},
+  shared: Partial<Pick<Infrastructure, 'eventStore'> & BusParts> = {},
 ): Promise<Infrastructure> => {
   const eventStore = shared.eventStore ?? (await openEventStore(config));
   const bus = shared.bus ? shared : await openBus(config, service);
@@ -86,6 +92,7 @@ export const openInfrastructure = async (
     bus: bus.bus!,
     ...(bus.memoryBus ? { memoryBus: bus.memoryBus } : {}),
     ...(bus.kafkaBrokers ? { kafkaBrokers: bus.kafkaBrokers } : {}),
+    ...(bus.kafkaSecurity ? { kafkaSecurity: bus.kafkaSecurity } : {}),
     readStore,
   };
 };
