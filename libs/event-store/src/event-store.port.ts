@@ -110,6 +110,60 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
+/**
+ * Tamper evidence (docs/adr/0011-hash-chained-streams.md): each event as the store holds it,
+ * with the hash of the previous event of its stream and its own hash, both stored beside it at
+ * append. `data` and `metadata` are the JSON text the store keeps, the bytes the hashes cover
+ * (personal data in it is already ciphertext, so erasing a key leaves the chain whole).
+ */
+export interface ChainedRecord {
+  stream: string;
+  revision: number;
+  position: LogPosition;
+  id: string;
+  type: string;
+  schemaVersion: number;
+  data: string;
+  metadata: string;
+  /** Null for an event stored without a chain (e.g. written by a version before chaining). */
+  previousHash: string | null;
+  hash: string | null;
+}
+
+export interface ChainedRecordPage {
+  /** In global order. */
+  records: ChainedRecord[];
+  /** Resume after this position; undefined only for an empty log. */
+  checkpoint?: LogPosition;
+  endOfLog: boolean;
+}
+
+/**
+ * What verification reads: the stored bytes and their chain, never parsed, so that an event
+ * whose bytes no longer parse is still named. Kept apart from `EventStore`, whose readers want
+ * envelopes and never see the chain.
+ */
+export interface ChainedLog {
+  /** The stream's records in revision order; empty when it does not exist. */
+  readStreamRecords(stream: string): Promise<ChainedRecord[]>;
+  /** The streams holding a beneficiary's journey, in the order of their first journey event. */
+  streamsOfJourney(beneficiaryId: string): Promise<string[]>;
+  /** A page of every stream's records in global order (the adapter's own bookkeeping streams left out). */
+  readAllRecords(options: { after?: LogPosition; maxCount: number }): Promise<ChainedRecordPage>;
+}
+
+/**
+ * The chained reads of a store typed as a plain `EventStore` (the DI token's type): both
+ * adapters keep a chain; a test double that does not is refused by name.
+ */
+export const chainedLogOf = (store: EventStore): ChainedLog & EventStore => {
+  const candidate = store as Partial<ChainedLog> & EventStore;
+  if (typeof candidate.readStreamRecords !== 'function' || typeof candidate.streamsOfJourney !== 'function' || typeof candidate.readAllRecords !== 'function') {
+    throw new Error(`The ${store.kind} event store keeps no hash chain`);
+  }
+  return candidate as ChainedLog & EventStore;
+};
+
 /** Durable positions of log followers (the forwarder, rebuilds), kept beside the log. */
 export interface CheckpointStore {
   load(name: string): Promise<LogPosition | undefined>;

@@ -1,8 +1,9 @@
-import { CheckpointStore, EventStore } from './event-store.port';
+import { ChainedLog, CheckpointStore, EventStore } from './event-store.port';
 import { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
 export * from './event-store.port';
+export * from './hash-chain';
 export * from './log-follower';
 export * from './tokens';
 export { SqliteEventStore } from './sqlite/sqlite-event-store';
@@ -12,7 +13,7 @@ export { KurrentDbEventStore, JOURNEY_PROJECTION } from './kurrentdb/kurrentdb-e
 export type EventStoreConfig = { kind: 'sqlite'; file: string } | { kind: 'kurrentdb'; url: string };
 
 /** Opens the configured store: a SQLite file (created if missing), or a KurrentDB connection with its journey projection. */
-export const createEventStore = async (config: EventStoreConfig): Promise<EventStore & CheckpointStore> => {
+export const createEventStore = async (config: EventStoreConfig): Promise<EventStore & CheckpointStore & ChainedLog> => {
   switch (config.kind) {
     case 'sqlite':
       return new SqliteEventStore(config.file);

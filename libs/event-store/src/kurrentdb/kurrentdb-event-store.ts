@@ -19,6 +19,9 @@ import {
 import { assertValidEvent, EventMetadata, LogPosition, NewEvent, StoredEvent } from '@oriental/contracts';
 import {
   AppendResult,
+  ChainedLog,
+  ChainedRecord,
+  ChainedRecordPage,
   CheckpointStore,
   ComponentHealth,
   EventStore,
@@ -30,10 +33,16 @@ import {
   SubscribeToAllOptions,
   Subscription,
 } from '../event-store.port';
+import { eventHash, GENESIS_HASH } from '../hash-chain';
 import { compareKurrentPositions, decodeKurrentPosition, encodeKurrentPosition, KurrentPosition } from './log-position';
 
 /** The envelope's schema version travels in the event's metadata, under a key no envelope uses. */
 const SCHEMA_VERSION = '$schemaVersion';
+/** Tamper evidence travels in the metadata too: the previous event's hash and the event's own (hash-chain.ts). */
+const PREVIOUS_HASH = '$previousHash';
+const HASH = '$hash';
+/** How often an `any` or `stream_exists` append reads the head again when other writers keep coming between. */
+const CHAIN_ATTEMPTS = 10;
 const DEFAULT_BATCH_SIZE = 256;
 const HEALTH_TIMEOUT_MS = 2_000;
 /**
@@ -79,11 +88,20 @@ fromAll().when({
  *   and records that are not envelopes (no `$schemaVersion`), so a page can hold fewer than
  *   `maxCount` events only when such records sit inside a prefix the caller asked for.
  * - Checkpoints are `checkpoint-<name>` streams that keep one event (`$maxCount` 1).
+ * - Tamper evidence: each event's metadata carries `$previousHash` and `$hash`, computed here
+ *   over the data and metadata JSON text the client writes (JSON.stringify, as the SQLite
+ *   adapter stores it, so a log copied between adapters keeps its hashes). The server cannot
+ *   compute them, so an append needs its stream's head first (see chainHead): `no_stream` links
+ *   to the genesis hash with no read; any other expectation reads the stream's last event from
+ *   the leader, and `any` / `stream_exists` then append at the revision read, so that no other
+ *   writer can come between the read and the write (read again and retried when one did).
+ *   The price is one read per append to an existing stream. A retry with `any` is recognised
+ *   while its events are still the stream's last ones (the server's own check used its id cache).
  * - A filtered subscription reports the server's `checkpointReached` positions to `onCheckpoint`,
  *   in order with the events; they come every few hundred records passed (CHECKPOINT_INTERVAL),
  *   so a quiet follower's position can rest that far behind the head.
  */
-export class KurrentDbEventStore implements EventStore, CheckpointStore {
+export class KurrentDbEventStore implements EventStore, CheckpointStore, ChainedLog {
   readonly kind = 'kurrentdb';
   private readonly subscriptions = new Set<KurrentSubscription>();
 
@@ -121,27 +139,18 @@ export class KurrentDbEventStore implements EventStore, CheckpointStore {
     events.forEach((event, index) => assertValidEvent(event, `${stream} event #${index}`));
     const { expectedRevision } = options;
 
-    let result;
-    try {
-      // The server answers a retry of stored event ids (same expected revision, or `any` while
-      // the ids are in its cache) with the first append's revision and position; a batch that
-      // is only partly stored fails as a wrong expected version.
-      result = await this.client.appendToStream(stream, events.map(toEventData), { streamState: toStreamState(expectedRevision) });
-    } catch (error) {
-      if (error instanceof WrongExpectedVersionError) {
+    for (let attempt = 1; ; attempt++) {
+      const head = await this.chainHead(stream, events, expectedRevision);
+      if ('repeated' in head) return head.repeated;
+      try {
+        return await this.write(stream, events, head.state, head.previousHash);
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        // The revision was chosen here (the caller asked for no check): another writer came between.
+        if (head.chosenHere && attempt < CHAIN_ATTEMPTS) continue;
         throw new StreamRevisionConflict(stream, expectedRevision, error.actualState === NO_STREAM ? -1 : Number(error.actualState));
       }
-      throw error;
     }
-    // With throwOnAppendFailure off, the client answers a conflict as success: false, with a
-    // wrong current revision (client 1.3.1 reports BigInt(hasCurrentStreamRevision())).
-    if (!result.success) throw new Error('KurrentDbEventStore needs a client that throws on append failures (the default)');
-
-    // A one-event append answers that event's own position. For a batch, the server's answer is
-    // not documented to be the last event's $all position, so read it back from the leader.
-    const position =
-      events.length === 1 && result.position ? result.position : await this.positionOf(stream, result.nextExpectedRevision);
-    return { nextExpectedRevision: Number(result.nextExpectedRevision), position: encodeKurrentPosition(position) };
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
@@ -176,31 +185,37 @@ export class KurrentDbEventStore implements EventStore, CheckpointStore {
     return journey;
   }
 
-  async readAll({ after, maxCount, streamPrefixes }: ReadAllOptions): Promise<ReadAllPage> {
-    const from = after === undefined ? undefined : decodeKurrentPosition(after);
-    // The head before the page: a page that ends short has read to the end of the log, so it
-    // has passed every record up to this head even if none of them matched (the client does not
-    // hand out the server's own filtered-read checkpoints).
-    const head = await this.headPosition();
-    const events: StoredEvent[] = [];
-    let passed = from;
-    let received = 0;
-    // Reading $all from a position includes the record at it: ask for one more, drop it below.
-    const requested = maxCount + (from ? 1 : 0);
-    const read = this.client.readAll({ fromPosition: from ?? START, maxCount: requested, filter: filterFor(streamPrefixes) });
-    for await (const resolved of read) {
-      received++;
-      const position = resolved.event?.position;
-      if (position && (!passed || compareKurrentPositions(position, passed) > 0)) passed = position;
-      const event = envelopeIn(resolved);
-      if (!event || (from && compareKurrentPositions(event.position, from) <= 0)) continue;
-      events.push(toStoredEvent(event));
-      if (events.length === maxCount) break;
+  async readAll(options: ReadAllOptions): Promise<ReadAllPage> {
+    const { items, ...page } = await this.readAllPage(options, toStoredEvent);
+    return { events: items, ...page };
+  }
+
+  async readStreamRecords(stream: string): Promise<ChainedRecord[]> {
+    const records: ChainedRecord[] = [];
+    try {
+      for await (const { event } of this.client.readStream(stream)) if (event) records.push(toChainedRecord(event));
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
     }
-    const full = events.length === maxCount;
-    const endOfLog = !full && received < requested;
-    if (endOfLog && head && (!passed || compareKurrentPositions(head, passed) > 0)) passed = head;
-    return { events, ...(passed ? { checkpoint: encodeKurrentPosition(passed) } : {}), endOfLog };
+    return records;
+  }
+
+  async streamsOfJourney(beneficiaryId: string): Promise<string[]> {
+    const streams = new Set<string>();
+    try {
+      for await (const { event } of this.client.readStream(`${JOURNEY_PREFIX}${beneficiaryId}`, { resolveLinkTos: true })) {
+        if (event && !event.type.startsWith('$')) streams.add(event.streamId);
+      }
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+    return [...streams];
+  }
+
+  async readAllRecords({ after, maxCount }: { after?: LogPosition; maxCount: number }): Promise<ChainedRecordPage> {
+    const { items, ...page } = await this.readAllPage({ ...(after !== undefined ? { after } : {}), maxCount }, toChainedRecord);
+    return { records: items, ...page };
   }
 
   subscribeToAll(options: SubscribeToAllOptions): Subscription {
@@ -275,6 +290,108 @@ export class KurrentDbEventStore implements EventStore, CheckpointStore {
   private async headPosition(): Promise<KurrentPosition | undefined> {
     for await (const { event } of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) return event?.position;
     return undefined;
+  }
+
+  /**
+   * Where the batch links to, and the stream state to append at so that nobody can change that
+   * link in between; or, for an `any` / `stream_exists` retry of the stream's last events, the
+   * answer the first append had.
+   */
+  private async chainHead(
+    stream: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<{ state: AppendStreamState; previousHash: string; chosenHere: boolean } | { repeated: AppendResult }> {
+    if (expected === 'no_stream') return { state: NO_STREAM, previousHash: GENESIS_HASH, chosenHere: false };
+    if (typeof expected === 'number') {
+      const [last] = await this.lastEvents(stream, 1);
+      const actual = last ? Number(last.revision) : -1;
+      // Behind the expectation it is a conflict now: were the stream to reach it before the
+      // write, the server would take a previous hash read too early.
+      if (actual < expected) throw new StreamRevisionConflict(stream, expected, actual);
+      // Beyond it the server stores nothing (it answers an idempotent repeat or refuses), so the
+      // previous hash sent is never kept.
+      return { state: BigInt(expected), previousHash: actual === expected ? hashOf(last!) : GENESIS_HASH, chosenHere: false };
+    }
+    const tail = await this.lastEvents(stream, events.length);
+    const last = tail[tail.length - 1];
+    if (!last) {
+      if (expected === 'stream_exists') throw new StreamRevisionConflict(stream, expected, -1);
+      return { state: NO_STREAM, previousHash: GENESIS_HASH, chosenHere: true };
+    }
+    const ids = events.map((event) => event.id);
+    if (tail.length === ids.length && tail.every((event, index) => event.id === ids[index])) {
+      return { repeated: { nextExpectedRevision: Number(last.revision), position: encodeKurrentPosition(recordedPosition(last)) } };
+    }
+    if (tail.some((event) => ids.includes(event.id))) throw new StreamRevisionConflict(stream, expected, Number(last.revision));
+    return { state: last.revision, previousHash: hashOf(last), chosenHere: true };
+  }
+
+  /** The stream's last `count` events, in revision order, read from the leader (what the next append will meet). */
+  private async lastEvents(stream: string, count: number): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    try {
+      const read = this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: count, requiresLeader: true });
+      for await (const { event } of read) if (event) events.unshift(event);
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+    return events;
+  }
+
+  private async write(stream: string, events: readonly NewEvent[], state: AppendStreamState, previousHash: string): Promise<AppendResult> {
+    const firstRevision = state === NO_STREAM ? 0 : Number(state) + 1;
+    const chained = events.map((event, index) => {
+      const stored = { ...textOf(event), stream, revision: firstRevision + index };
+      const hash = eventHash(stored, previousHash);
+      const data = toEventData(event, previousHash, hash);
+      previousHash = hash;
+      return data;
+    });
+    // The server answers a retry of stored event ids (same expected revision) with the first
+    // append's revision and position; a batch that is only partly stored fails as a wrong
+    // expected version.
+    const result = await this.client.appendToStream(stream, chained, { streamState: state });
+    // With throwOnAppendFailure off, the client answers a conflict as success: false, with a
+    // wrong current revision (client 1.3.1 reports BigInt(hasCurrentStreamRevision())).
+    if (!result.success) throw new Error('KurrentDbEventStore needs a client that throws on append failures (the default)');
+
+    // A one-event append answers that event's own position. For a batch, the server's answer is
+    // not documented to be the last event's $all position, so read it back from the leader.
+    const position =
+      events.length === 1 && result.position ? result.position : await this.positionOf(stream, result.nextExpectedRevision);
+    return { nextExpectedRevision: Number(result.nextExpectedRevision), position: encodeKurrentPosition(position) };
+  }
+
+  /** A page of $all's envelopes, each mapped: the events of `readAll`, the records of `readAllRecords`. */
+  private async readAllPage<T>(
+    { after, maxCount, streamPrefixes }: ReadAllOptions,
+    map: (event: RecordedEvent) => T,
+  ): Promise<{ items: T[]; checkpoint?: LogPosition; endOfLog: boolean }> {
+    const from = after === undefined ? undefined : decodeKurrentPosition(after);
+    // The head before the page: a page that ends short has read to the end of the log, so it
+    // has passed every record up to this head even if none of them matched (the client does not
+    // hand out the server's own filtered-read checkpoints).
+    const head = await this.headPosition();
+    const items: T[] = [];
+    let passed = from;
+    let received = 0;
+    // Reading $all from a position includes the record at it: ask for one more, drop it below.
+    const requested = maxCount + (from ? 1 : 0);
+    const read = this.client.readAll({ fromPosition: from ?? START, maxCount: requested, filter: filterFor(streamPrefixes) });
+    for await (const resolved of read) {
+      received++;
+      const position = resolved.event?.position;
+      if (position && (!passed || compareKurrentPositions(position, passed) > 0)) passed = position;
+      const event = envelopeIn(resolved);
+      if (!event || (from && compareKurrentPositions(event.position, from) <= 0)) continue;
+      items.push(map(event));
+      if (items.length === maxCount) break;
+    }
+    const full = items.length === maxCount;
+    const endOfLog = !full && received < requested;
+    if (endOfLog && head && (!passed || compareKurrentPositions(head, passed) > 0)) passed = head;
+    return { items, ...(passed ? { checkpoint: encodeKurrentPosition(passed) } : {}), endOfLog };
   }
 
   private async positionOf(stream: string, revision: bigint): Promise<KurrentPosition> {
@@ -377,16 +494,23 @@ class KurrentSubscription implements Subscription {
   }
 }
 
-const toStreamState = (expected: ExpectedRevision): AppendStreamState => (typeof expected === 'number' ? BigInt(expected) : expected);
-
-const toEventData = (event: NewEvent) =>
+const toEventData = (event: NewEvent, previousHash: string, hash: string) =>
   jsonEvent({
     id: event.id,
     type: event.type,
     // JSON on the wire: any JSON value round-trips, whatever the client's type says.
     data: (event.data ?? null) as JSONType,
-    metadata: { ...event.metadata, [SCHEMA_VERSION]: event.schemaVersion },
+    metadata: { ...event.metadata, [SCHEMA_VERSION]: event.schemaVersion, [PREVIOUS_HASH]: previousHash, [HASH]: hash },
   });
+
+/** The text the client writes for an event (it serialises with JSON.stringify), which the hash covers. */
+const textOf = (event: NewEvent) => ({
+  id: event.id,
+  type: event.type,
+  schemaVersion: event.schemaVersion,
+  data: JSON.stringify(event.data ?? null),
+  metadata: JSON.stringify(event.metadata),
+});
 
 /** The envelope a $all record carries, if it carries one (not a link, system or foreign record). */
 const envelopeIn = ({ event, link }: AllStreamResolvedEvent): AllStreamRecordedEvent | undefined =>
@@ -395,21 +519,55 @@ const envelopeIn = ({ event, link }: AllStreamResolvedEvent): AllStreamRecordedE
 const isEnvelope = (event: RecordedEvent): boolean =>
   event.isJson && typeof (event.metadata as Record<string, unknown> | undefined)?.[SCHEMA_VERSION] === 'number';
 
-const toStoredEvent = (event: RecordedEvent): StoredEvent => {
-  if (!isEnvelope(event)) throw new Error(`${event.streamId}@${event.revision} is not an event envelope`);
+const recordedPosition = (event: RecordedEvent): KurrentPosition => {
   if (!event.position) throw new Error(`KurrentDB gave no position for ${event.streamId}@${event.revision}: the server must be 22.6 or later`);
-  const { [SCHEMA_VERSION]: schemaVersion, ...metadata } = event.metadata as Record<string, unknown>;
+  return event.position;
+};
+
+/** An envelope's metadata as the writer gave it, apart from what this adapter adds to it. */
+const envelopeOf = (event: RecordedEvent) => {
+  if (!isEnvelope(event)) throw new Error(`${event.streamId}@${event.revision} is not an event envelope`);
+  const { [SCHEMA_VERSION]: schemaVersion, [PREVIOUS_HASH]: previousHash, [HASH]: hash, ...metadata } = event.metadata as Record<string, unknown>;
+  return { schemaVersion: schemaVersion as number, metadata: metadata as EventMetadata, previousHash, hash };
+};
+
+const toStoredEvent = (event: RecordedEvent): StoredEvent => {
+  const { schemaVersion, metadata } = envelopeOf(event);
   return {
     id: event.id,
     type: event.type,
-    schemaVersion: schemaVersion as number,
+    schemaVersion,
     data: event.data,
-    metadata: metadata as EventMetadata,
+    metadata,
     stream: event.streamId,
     revision: Number(event.revision),
-    position: encodeKurrentPosition(event.position),
+    position: encodeKurrentPosition(recordedPosition(event)),
   };
 };
+
+/**
+ * The record verification reads: the client parsed the stored JSON, and serialising it again
+ * gives the bytes it wrote (JSON.stringify of a value JSON.parse made is stable), so an event
+ * changed on the server no longer gives its hash.
+ */
+const toChainedRecord = (event: RecordedEvent): ChainedRecord => {
+  const { schemaVersion, metadata, previousHash, hash } = envelopeOf(event);
+  return {
+    stream: event.streamId,
+    revision: Number(event.revision),
+    position: encodeKurrentPosition(recordedPosition(event)),
+    id: event.id,
+    type: event.type,
+    schemaVersion,
+    data: JSON.stringify(event.data ?? null),
+    metadata: JSON.stringify(metadata),
+    previousHash: typeof previousHash === 'string' ? previousHash : null,
+    hash: typeof hash === 'string' ? hash : null,
+  };
+};
+
+/** The hash the next event of the stream links to (the genesis hash after an event stored without a chain, which verification reports). */
+const hashOf = (event: RecordedEvent): string => toChainedRecord(event).hash ?? GENESIS_HASH;
 
 type CheckpointOptions = Pick<Parameters<typeof streamNameFilter>[0], 'checkpointInterval' | 'checkpointReached'>;
 

@@ -4,6 +4,9 @@ import Database from 'better-sqlite3';
 import { assertValidEvent, LogPosition, NewEvent, StoredEvent } from '@oriental/contracts';
 import {
   AppendResult,
+  ChainedLog,
+  ChainedRecord,
+  ChainedRecordPage,
   CheckpointStore,
   ComponentHealth,
   EventStore,
@@ -15,6 +18,7 @@ import {
   SubscribeToAllOptions,
   Subscription,
 } from '../event-store.port';
+import { eventHash, GENESIS_HASH } from '../hash-chain';
 
 export interface SqliteEventStoreOptions {
   /** How often a live subscription looks for events appended by other processes sharing the file. */
@@ -26,6 +30,8 @@ export interface SqliteEventStoreOptions {
    * own savepoint (default true). Off, every append is a transaction of its own.
    */
   groupCommit?: boolean;
+  /** Where opening a file says what it did to it (chaining the events of an older file); stderr by default. */
+  log?: (message: string) => void;
 }
 
 const DEFAULT_BATCH_SIZE = 256;
@@ -80,6 +86,10 @@ const SCHEMA = `
     metadata       TEXT    NOT NULL,
     beneficiary_id TEXT,
     occurred_at    TEXT    NOT NULL,
+    -- Tamper evidence (see hash-chain.ts): nullable only because a file of an earlier version
+    -- gains them by ALTER TABLE (chainExistingEvents), which cannot add NOT NULL columns.
+    previous_hash  TEXT,
+    hash           TEXT,
     UNIQUE (stream, revision)
   );
   -- A journey read is an index range, in position order (the rowid ends every index entry).
@@ -91,6 +101,7 @@ const SCHEMA = `
 `;
 
 const COLUMNS = 'position, stream, revision, id, type, schema_version, data, metadata';
+const RECORD_COLUMNS = `${COLUMNS}, previous_hash, hash`;
 
 interface EventRow {
   position: number;
@@ -103,11 +114,19 @@ interface EventRow {
   metadata: string;
 }
 
+interface RecordRow extends EventRow {
+  previous_hash: string | null;
+  hash: string | null;
+}
+
+/** Rows the migration chains at a time (better-sqlite3 cannot update while a statement iterates). */
+const MIGRATION_PAGE = 1_000;
+
 /**
  * The embedded event store: one SQLite file (better-sqlite3), shareable by several processes
  * (the distributed mode's intake and reporting processes can follow the same file).
  */
-export class SqliteEventStore implements EventStore, CheckpointStore {
+export class SqliteEventStore implements EventStore, CheckpointStore, ChainedLog {
   readonly kind = 'sqlite';
   /**
    * The work global reads did: `rowsVisited` counts the positions of every primary-key range a
@@ -150,20 +169,30 @@ export class SqliteEventStore implements EventStore, CheckpointStore {
     // is the usual trade for an embedded store (https://www.sqlite.org/pragma.html#pragma_synchronous).
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    this.chainExistingEvents(options.log ?? ((message) => process.stderr.write(`${message}\n`)));
 
     this.statements = {
-      streamHead: this.db.prepare<[string], { revision: number }>('SELECT MAX(revision) AS revision FROM events WHERE stream = ?'),
+      // The stream's last event through the (stream, revision) index: its revision and the hash
+      // the next event links to, one index seek whatever the stream's length.
+      streamHead: this.db.prepare<[string], { revision: number; hash: string | null }>(
+        'SELECT revision, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
+      ),
       storedIds: this.db.prepare<[string], { id: string; stream: string; revision: number; position: number }>(
         'SELECT e.id, e.stream, e.revision, e.position FROM json_each(?) AS j JOIN events AS e ON e.id = j.value',
       ),
       insert: this.db.prepare(
-        `INSERT INTO events (stream, revision, id, type, schema_version, data, metadata, beneficiary_id, occurred_at)
-         VALUES (@stream, @revision, @id, @type, @schemaVersion, @data, @metadata, @beneficiaryId, @occurredAt)`,
+        `INSERT INTO events (stream, revision, id, type, schema_version, data, metadata, beneficiary_id, occurred_at, previous_hash, hash)
+         VALUES (@stream, @revision, @id, @type, @schemaVersion, @data, @metadata, @beneficiaryId, @occurredAt, @previousHash, @hash)`,
       ),
       readStream: this.db.prepare<[string, number, number], EventRow>(
         `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
       ),
       readJourney: this.db.prepare<[string], EventRow>(`SELECT ${COLUMNS} FROM events WHERE beneficiary_id = ? ORDER BY position`),
+      readStreamRecords: this.db.prepare<[string], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM events WHERE stream = ? ORDER BY revision`),
+      streamsOfJourney: this.db.prepare<[string], { stream: string }>(
+        'SELECT stream FROM events WHERE beneficiary_id = ? GROUP BY stream ORDER BY MIN(position)',
+      ),
+      readAllRecords: this.db.prepare<[number, number], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
       // MAX of the INTEGER PRIMARY KEY is one step to the b-tree's last leaf, whatever the history.
       lastPosition: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
       loadCheckpoint: this.db.prepare<[string], { position: string }>('SELECT position FROM checkpoints WHERE name = ?'),
@@ -223,6 +252,20 @@ export class SqliteEventStore implements EventStore, CheckpointStore {
 
   async readAll(options: ReadAllOptions): Promise<ReadAllPage> {
     return this.readAllNow(options);
+  }
+
+  async readStreamRecords(stream: string): Promise<ChainedRecord[]> {
+    return this.statements.readStreamRecords.all(stream).map(toChainedRecord);
+  }
+
+  async streamsOfJourney(beneficiaryId: string): Promise<string[]> {
+    return this.statements.streamsOfJourney.all(beneficiaryId).map((row) => row.stream);
+  }
+
+  async readAllRecords({ after, maxCount }: { after?: LogPosition; maxCount: number }): Promise<ChainedRecordPage> {
+    const rows = this.statements.readAllRecords.all(parsePosition(after), maxCount);
+    const checkpoint = rows.length > 0 ? String(rows[rows.length - 1]!.position) : after;
+    return { records: rows.map(toChainedRecord), ...(checkpoint !== undefined ? { checkpoint } : {}), endOfLog: rows.length < maxCount };
   }
 
   subscribeToAll(options: SubscribeToAllOptions): Subscription {
@@ -288,6 +331,48 @@ export class SqliteEventStore implements EventStore, CheckpointStore {
     return this.pollIntervalMs;
   }
 
+  /**
+   * A file written before tamper evidence has no chain: add its columns and chain the events it
+   * holds, stream by stream in revision order, once. One transaction, so a crash leaves the file
+   * as it was and the next open starts again: the columns' presence means it is done. Another
+   * process opening the file meanwhile waits for the write lock (up to the busy timeout).
+   */
+  private chainExistingEvents(log: (message: string) => void): void {
+    const chained = () => this.db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('events')").all().some((column) => column.name === 'hash');
+    if (chained()) return;
+    const migrate = this.db.transaction(() => {
+      // Another process may have chained the file while this one waited for the lock.
+      if (chained()) return undefined;
+      this.db.exec('ALTER TABLE events ADD COLUMN previous_hash TEXT; ALTER TABLE events ADD COLUMN hash TEXT;');
+      // Keyset pages along the (stream, revision) index.
+      const page = this.db.prepare<[string, number, number], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE (stream, revision) > (?, ?) ORDER BY stream, revision LIMIT ?`,
+      );
+      const link = this.db.prepare<[string, string, number]>('UPDATE events SET previous_hash = ?, hash = ? WHERE position = ?');
+      let events = 0;
+      let streams = 0;
+      let last: EventRow | undefined;
+      let previousHash = GENESIS_HASH;
+      for (;;) {
+        const rows = page.all(last?.stream ?? '', last?.revision ?? -1, MIGRATION_PAGE);
+        for (const row of rows) {
+          if (row.stream !== last?.stream) {
+            previousHash = GENESIS_HASH;
+            streams++;
+          }
+          const hash = eventHash({ ...row, schemaVersion: row.schema_version }, previousHash);
+          link.run(previousHash, hash, row.position);
+          previousHash = hash;
+          last = row;
+          events++;
+        }
+        if (rows.length < MIGRATION_PAGE) return { events, streams };
+      }
+    });
+    const done = migrate.immediate();
+    if (done) log(`event store ${this.file}: chained ${done.events} events of ${done.streams} streams stored before tamper evidence`);
+  }
+
   /** Commits the appends queued since the last group commit and settles each one's promise. */
   private commitPending(): void {
     const group = this.pending;
@@ -313,7 +398,8 @@ export class SqliteEventStore implements EventStore, CheckpointStore {
   }
 
   private appendInTransaction(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult {
-    const head = this.statements.streamHead.get(stream)?.revision ?? -1;
+    const last = this.statements.streamHead.get(stream);
+    const head = last?.revision ?? -1;
 
     const stored = this.statements.storedIds.all(JSON.stringify(events.map((event) => event.id)));
     const elsewhere = stored.find((row) => row.stream !== stream);
@@ -327,20 +413,28 @@ export class SqliteEventStore implements EventStore, CheckpointStore {
     if (!expectationHolds(expected, head)) throw new StreamRevisionConflict(stream, expected, head);
 
     let position = 0;
+    let previousHash = last?.hash ?? GENESIS_HASH;
     events.forEach((event, index) => {
+      const stored = {
+        stream,
+        revision: head + 1 + index,
+        id: event.id,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        data: JSON.stringify(event.data ?? null),
+        metadata: JSON.stringify(event.metadata),
+      };
+      const hash = eventHash(stored, previousHash);
       position = Number(
         this.statements.insert.run({
-          stream,
-          revision: head + 1 + index,
-          id: event.id,
-          type: event.type,
-          schemaVersion: event.schemaVersion,
-          data: JSON.stringify(event.data ?? null),
-          metadata: JSON.stringify(event.metadata),
+          ...stored,
           beneficiaryId: event.metadata.beneficiaryId ?? null,
           occurredAt: event.metadata.occurredAt,
+          previousHash,
+          hash,
         }).lastInsertRowid,
       );
+      previousHash = hash;
     });
     return { nextExpectedRevision: head + events.length, position: String(position) };
   }
@@ -474,6 +568,19 @@ const parsePosition = (position: LogPosition | undefined): number => {
   if (!/^\d+$/.test(position)) throw new Error(`${position} is not a SQLite event store position`);
   return Number(position);
 };
+
+const toChainedRecord = (row: RecordRow): ChainedRecord => ({
+  stream: row.stream,
+  revision: row.revision,
+  position: String(row.position),
+  id: row.id,
+  type: row.type,
+  schemaVersion: row.schema_version,
+  data: row.data,
+  metadata: row.metadata,
+  previousHash: row.previous_hash,
+  hash: row.hash,
+});
 
 const toStoredEvent = (row: EventRow): StoredEvent => ({
   id: row.id,

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { assertValidEvent, EventMetadata, InvalidEventError, NewEvent, StoredEvent } from '@oriental/contracts';
 import { eventually } from '@oriental/testing';
-import { CheckpointStore, EventStore, StreamRevisionConflict, SubscribeToAllOptions, Subscription } from '../event-store.port';
+import { ChainedLog, ChainedRecord, CheckpointStore, EventStore, StreamRevisionConflict, SubscribeToAllOptions, Subscription } from '../event-store.port';
+import { eventHash, GENESIS_HASH, verifyJourney, verifyStream } from '../hash-chain';
 import { anEvent, aStream } from './builders';
 
 export interface ContractSubject {
-  store: EventStore & CheckpointStore;
+  store: EventStore & CheckpointStore & ChainedLog;
   cleanup(): Promise<void>;
 }
 
@@ -30,7 +31,7 @@ const QUIET_EVENTS = 400;
  */
 export const eventStoreContract = (name: string, factory: () => Promise<ContractSubject>, options: ContractOptions = {}): void => {
   describe(`${name} honours the event store contract`, () => {
-    let store: EventStore & CheckpointStore;
+    let store: EventStore & CheckpointStore & ChainedLog;
     let cleanup: () => Promise<void>;
     let subscriptions: Subscription[];
 
@@ -621,6 +622,92 @@ export const eventStoreContract = (name: string, factory: () => Promise<Contract
           const { received } = follow({ streamPrefixes: [prefix], after: second.position });
 
           await eventually(() => expect(ids(received)).toEqual([events[2].id]));
+        },
+        TIMEOUT_MS,
+      );
+    });
+
+    describe('tamper evidence: every stream is a hash chain', () => {
+      it(
+        'given appends at every expectation, a batch and a retry, then each event links to the one before and the stream verifies intact',
+        async () => {
+          const stream = aStream();
+          const first = anEvent({ data: { name: 'Ḥassan', sealed: { alg: 'A256GCM', ciphertext: 'AAEC' } }, metadata: { beneficiaryId: randomUUID() } });
+          const retried = anEvent();
+          await append(stream, [first], 'no_stream');
+          await append(stream, [anEvent(), anEvent()], 0);
+          await append(stream, [anEvent()], 'stream_exists');
+          await append(stream, [retried], 'any');
+          await append(stream, [retried], 'any');
+          await append(stream, [anEvent()], 4);
+
+          const records = await store.readStreamRecords(stream);
+
+          expect(records.map((record) => record.revision)).toEqual([0, 1, 2, 3, 4, 5]);
+          expect(records[0]!.previousHash).toBe(GENESIS_HASH);
+          records.slice(1).forEach((record, index) => expect(record.previousHash).toBe(records[index]!.hash));
+          expect(verifyStream(stream, records)).toStrictEqual({ stream, events: 6, intact: true });
+          // The hash is the adapter-independent one: over the JSON text of data and metadata as the envelope was given.
+          const text = { id: first.id, type: first.type, schemaVersion: first.schemaVersion, data: JSON.stringify(first.data), metadata: JSON.stringify(first.metadata) };
+          expect(records[0]).toMatchObject({ ...text, stream, revision: 0, hash: eventHash({ ...text, stream, revision: 0 }, GENESIS_HASH) });
+          const stored = await store.readStream(stream);
+          expect(records.map((record) => record.position)).toEqual(stored.map((event) => event.position));
+          expect(records.map((record) => JSON.parse(record.metadata))).toEqual(stored.map((event) => event.metadata));
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        'given many streams appended concurrently, some by racing writers, then every chain is intact and the global read gives the same records',
+        async () => {
+          const { position: before } = await append(aStream('chainstart'), [anEvent()], 'no_stream');
+          const streams = Array.from({ length: 20 }, () => aStream('chained'));
+          for (let round = 0; round < 4; round++) {
+            await Promise.all(
+              streams.flatMap((stream, index) => {
+                const batch = () => Array.from({ length: 1 + ((index + round) % 3) }, () => anEvent());
+                // Every other stream has two writers at once, neither asking for a revision.
+                return index % 2 === 0 ? [append(stream, batch(), 'any'), append(stream, batch(), 'any')] : [append(stream, batch(), 'any')];
+              }),
+            );
+          }
+
+          const byStream = new Map(await Promise.all(streams.map(async (stream) => [stream, await store.readStreamRecords(stream)] as const)));
+          for (const [stream, records] of byStream) expect(verifyStream(stream, records)).toStrictEqual({ stream, events: records.length, intact: true });
+          const globally = new Map<string, ChainedRecord[]>();
+          let after = before;
+          for (;;) {
+            const page = await store.readAllRecords({ after, maxCount: 50 });
+            for (const record of page.records) if (byStream.has(record.stream)) globally.set(record.stream, [...(globally.get(record.stream) ?? []), record]);
+            after = page.checkpoint ?? after;
+            if (page.endOfLog) break;
+          }
+          expect(globally).toEqual(byStream);
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        "given a beneficiary's events in two streams, then their journey's streams are named in order and verify intact",
+        async () => {
+          const someone = randomUUID();
+          const [intake, referral] = [aStream('beneficiary'), aStream('referral')];
+          await append(intake, [anEvent({ metadata: { beneficiaryId: someone } })]);
+          await append(referral, [anEvent(), anEvent({ metadata: { beneficiaryId: someone } })]);
+          await append(intake, [anEvent({ metadata: { beneficiaryId: someone } })]);
+
+          const journeyIsVerified = async () =>
+            expect(await verifyJourney(store, someone)).toStrictEqual({
+              beneficiaryId: someone,
+              intact: true,
+              streams: [
+                { stream: intake, events: 2, intact: true },
+                { stream: referral, events: 2, intact: true },
+              ],
+            });
+          await (options.journeyIsEventuallyConsistent ? eventually(journeyIsVerified, { timeoutMs: 20_000 }) : journeyIsVerified());
+          expect(await store.streamsOfJourney(randomUUID())).toEqual([]);
+          expect(await store.readStreamRecords(aStream())).toEqual([]);
         },
         TIMEOUT_MS,
       );
