@@ -4,6 +4,7 @@ import { SERVICE_CONFIG, ServiceConfig } from '@oriental/service-kit';
 import { AccessLog } from './access-log/access-log';
 import { BeneficiaryCodec } from './beneficiary.codec';
 import { duplicateDetectionProviders } from './duplicates/duplicates.providers';
+import { ExportBeneficiaryController } from './export-beneficiary/export-beneficiary.controller';
 import { GetBeneficiaryController } from './get-beneficiary/get-beneficiary.controller';
 import { loadMasterKey, MASTER_KEY } from './personal-data/master-key';
 import { PersonalDataVault } from './personal-data/personal-data-vault';
@@ -42,6 +43,7 @@ import { OverdueFollowUpsQuery } from './overdue-follow-ups/overdue-follow-ups.q
   controllers: [
     RegisterBeneficiaryController,
     GetBeneficiaryController,
+    ExportBeneficiaryController,
     RecordProfileController,
     RecordConsentController,
     AssessNeedsController,

@@ -21,7 +21,7 @@ import type { Response } from 'express';
 import { AccessLog } from '../access-log/access-log';
 import { BeneficiaryCodec } from '../beneficiary.codec';
 import { CASE_READERS, caseNotFound, seesCase } from '../casework/case-access';
-import { BeneficiaryCaseAnswer, beneficiaryCaseAnswer } from './get-beneficiary.dto';
+import { BeneficiaryCaseAnswer, beneficiaryCaseAnswer, caseAnswerOf } from './get-beneficiary.dto';
 
 @ApiTags('beneficiaries')
 @Controller('beneficiaries')
@@ -55,14 +55,6 @@ export class GetBeneficiaryController {
     if (state.status === 'unknown') throw caseNotFound(id);
     const revision = history.length - 1;
     response.setHeader('ETag', etagOf(revision));
-    return {
-      ...state,
-      personalData: state.person ? 'present' : 'erased',
-      possibleDuplicates: state.possibleDuplicates ?? [],
-      needs: Object.values(state.needs),
-      followUps: Object.values(state.followUps).sort((a, b) => a.dueDate.localeCompare(b.dueDate)),
-      duplicates: Object.entries(state.duplicates).map(([otherBeneficiaryId, decision]) => ({ otherBeneficiaryId, decision })),
-      revision,
-    };
+    return caseAnswerOf(state, revision);
   }
 }

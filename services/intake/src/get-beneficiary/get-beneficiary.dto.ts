@@ -9,7 +9,7 @@ import {
   Sexes,
   TransferReasons,
 } from '@oriental/contracts';
-import { personalDataSchema } from '@oriental/intake-domain';
+import { Beneficiary, personalDataSchema } from '@oriental/intake-domain';
 import { z } from 'zod';
 
 const instant = z.iso.datetime({ offset: true });
@@ -57,3 +57,14 @@ export const beneficiaryCaseAnswer = z.object({
 });
 
 export type BeneficiaryCaseAnswer = z.output<typeof beneficiaryCaseAnswer>;
+
+/** The answer for a case folded with its personal data opened (GET and the export say it alike). */
+export const caseAnswerOf = (state: Exclude<Beneficiary, { status: 'unknown' }>, revision: number): BeneficiaryCaseAnswer => ({
+  ...state,
+  personalData: state.person ? 'present' : 'erased',
+  possibleDuplicates: state.possibleDuplicates ?? [],
+  needs: Object.values(state.needs),
+  followUps: Object.values(state.followUps).sort((a, b) => a.dueDate.localeCompare(b.dueDate)),
+  duplicates: Object.entries(state.duplicates).map(([otherBeneficiaryId, decision]) => ({ otherBeneficiaryId, decision })),
+  revision,
+});
