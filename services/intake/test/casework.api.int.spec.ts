@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EventStore } from '@oriental/event-store';
 import { beneficiaryStream } from '@oriental/intake-domain';
 import { createReadStore } from '@oriental/read-store';
-import { fixedClock, Infrastructure, JsonLogger, loadConfig, openInfrastructure, rebuildReadModels, RunningService, startService } from '@oriental/service-kit';
+import { fixedClock, Infrastructure, issueToken, JsonLogger, loadConfig, openInfrastructure, rebuildReadModels, RunningService, startService } from '@oriental/service-kit';
 import { checkResponsesAgainstOpenApiOf, eventually } from '@oriental/testing';
 import request from 'supertest';
 import { intakeService } from '../src/intake.service';
@@ -16,21 +16,37 @@ const newKey = () => `casework-key-${process.pid}-${++key}-${Date.now()}`;
 const TODAY = '2026-07-15T09:30:00.000Z';
 const UNKNOWN_ID = '9b2f6a53-4d3c-4f0e-8a51-2c6d7e8f9a0b';
 
+/** Who calls: the agents of three cells (each works on their own cell's cases) and the region's coordinator (sees every cell). */
+const CALLERS = {
+  oujda: { role: 'cell_agent', cellId: 'oujda', subject: 'agent:oujda-1' },
+  nador: { role: 'cell_agent', cellId: 'nador', subject: 'agent:nador-1' },
+  berkane: { role: 'cell_agent', cellId: 'berkane', subject: 'agent:berkane-1' },
+  region: { role: 'regional_coordinator', subject: 'coordinator:region-1' },
+} as const;
+type Caller = keyof typeof CALLERS;
+
 describe('intake casework API', () => {
   let dataDir: string;
   let service: RunningService;
   let infrastructure: Infrastructure;
   let store: EventStore;
   const clock = fixedClock(TODAY);
+  const tokens = {} as Record<Caller, string>;
+  const bearer = (as: Caller) => `Bearer ${tokens[as]}`;
 
-  const post = (path: string, body?: object, options: { key?: string; ifMatch?: string } = {}) => {
-    const call = request(service.url).post(path).set('Idempotency-Key', options.key ?? newKey()).set('X-Actor', 'agent:oujda-1');
+  /** A command, as the Oujda agent unless `as` says who. */
+  const post = (path: string, body?: object, options: { key?: string; ifMatch?: string; as?: Caller } = {}) => {
+    const call = request(service.url).post(path).set('Idempotency-Key', options.key ?? newKey()).set('Authorization', bearer(options.as ?? 'oujda'));
     if (options.ifMatch) call.set('If-Match', options.ifMatch);
     return body === undefined ? call : call.send(body);
   };
-  const register = async (overrides: Partial<RegistrationBody> = {}): Promise<string> => (await post('/beneficiaries', aRegistrationBody(overrides)).expect(201)).body.beneficiaryId;
+  /** Registers as the agent of the cell registered at (Oujda unless the overrides say another). */
+  const register = async (overrides: Partial<RegistrationBody> = {}): Promise<string> =>
+    (await post('/beneficiaries', aRegistrationBody(overrides), { as: (overrides.cellId ?? 'oujda') as Caller }).expect(201)).body.beneficiaryId;
   const revisionOf = async (id: string) => (await store.readStream(beneficiaryStream(id))).length - 1;
-  const get = async (id: string) => (await request(service.url).get(`/beneficiaries/${id}`).expect(200)).body;
+  const read = (id: string, as: Caller = 'oujda') => request(service.url).get(`/beneficiaries/${id}`).set('Authorization', bearer(as)).set('X-Purpose', 'casework');
+  /** The case as a reader of its cell sees it (the Oujda agent unless `as` says who). */
+  const get = async (id: string, as: Caller = 'oujda') => (await read(id, as).expect(200)).body;
   /** The call is refused with `status` and `code`, and the beneficiary's stream did not move. */
   const refused = async (id: string, call: () => request.Test, status: number, code: string) => {
     const before = await revisionOf(id);
@@ -41,7 +57,9 @@ describe('intake casework API', () => {
     expect(await revisionOf(id)).toBe(before);
     return response;
   };
-  const overdue = async (cellId: string) => (await request(service.url).get(`/cells/${cellId}/follow-ups/overdue`).expect(200)).body;
+  /** A cell's overdue list, as the region's coordinator, who sees every cell. */
+  const overdueList = (cellId: string) => request(service.url).get(`/cells/${cellId}/follow-ups/overdue`).set('Authorization', bearer('region'));
+  const overdue = async (cellId: string) => (await overdueList(cellId).expect(200)).body;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'intake-casework-'));
@@ -49,6 +67,7 @@ describe('intake casework API', () => {
     infrastructure = await openInfrastructure(config, 'intake');
     store = infrastructure.eventStore;
     service = await startService(intakeService, { config, infrastructure, clock, port: 0, logger: new JsonLogger('intake', 'error') });
+    for (const [as, claims] of Object.entries(CALLERS)) tokens[as as Caller] = await issueToken(config, claims);
     await checkResponsesAgainstOpenApiOf(service.url);
   });
 
@@ -63,7 +82,7 @@ describe('intake casework API', () => {
     it('registers them and answers them on GET, personal data opened, never stored in clear', async () => {
       const person = { firstName: 'Yassine', lastName: 'Alaoui', address: '3 derb Sidi Ziane, Oujda', documentNumbers: [{ kind: 'cnie' as const, number: 'FB998877' }], notes: 'Confidential remark' };
       const id = await register({ category: 'returnee', profile: { returnDate: '2025-09-01', returnedFrom: 'IT', returnKind: 'voluntary', languages: ['arabic', 'other'] }, person });
-      const response = await request(service.url).get(`/beneficiaries/${id}`).expect(200);
+      const response = await read(id).expect(200);
       expect(response).toSatisfyApiSpec();
       expect(response.body).toMatchObject({ category: 'returnee', profile: { returnDate: '2025-09-01', returnedFrom: 'IT', returnKind: 'voluntary' }, person, personalData: 'present' });
       const [event] = await store.readStream(beneficiaryStream(id));
@@ -259,10 +278,10 @@ describe('intake casework API', () => {
       expect((await get(id)).pendingTransfer).toEqual({ transferId, toCellId: 'nador', reason: 'moved', note: 'Family in Nador', requestedAt: TODAY });
       await refused(id, () => post(`/beneficiaries/${id}/transfers`, { toCellId: 'berkane', reason: 'other' }), 422, 'TRANSFER_ALREADY_PENDING');
       await refused(id, () => post(`/beneficiaries/${id}/close`, { reason: 'moved_away' }), 422, 'TRANSFER_PENDING');
-      await refused(id, () => post(`/beneficiaries/${id}/transfers/${UNKNOWN_ID}/accept`), 422, 'NO_PENDING_TRANSFER');
-      const accepted = await post(`/beneficiaries/${id}/transfers/${transferId}/accept`).expect(200);
+      await refused(id, () => post(`/beneficiaries/${id}/transfers/${UNKNOWN_ID}/accept`, undefined, { as: 'nador' }), 422, 'NO_PENDING_TRANSFER');
+      const accepted = await post(`/beneficiaries/${id}/transfers/${transferId}/accept`, undefined, { as: 'nador' }).expect(200);
       expect(accepted).toSatisfyApiSpec();
-      expect(await get(id)).toMatchObject({ cellId: 'nador', pendingTransfer: null });
+      expect(await get(id, 'nador')).toMatchObject({ cellId: 'nador', pendingTransfer: null });
       const [last] = (await store.readStream(beneficiaryStream(id))).slice(-1);
       expect(last).toMatchObject({ type: 'TransferAccepted', data: { fromCellId: 'oujda', toCellId: 'nador' } });
     });
@@ -270,7 +289,7 @@ describe('intake casework API', () => {
     it('declines a transfer: the case stays', async () => {
       const id = await register();
       const { transferId } = (await post(`/beneficiaries/${id}/transfers`, { toCellId: 'nador', reason: 'closer_to_services' }).expect(201)).body;
-      const declined = await post(`/beneficiaries/${id}/transfers/${transferId}/decline`, { note: 'No capacity' }).expect(200);
+      const declined = await post(`/beneficiaries/${id}/transfers/${transferId}/decline`, { note: 'No capacity' }, { as: 'nador' }).expect(200);
       expect(declined).toSatisfyApiSpec();
       expect(await get(id)).toMatchObject({ cellId: 'oujda', pendingTransfer: null });
       await refused(id, () => post(`/beneficiaries/${id}/transfers/${transferId}/decline`), 422, 'NO_PENDING_TRANSFER');
@@ -336,16 +355,16 @@ describe('intake casework API', () => {
       const a = await register();
       const b = await register();
       const c = await register({ cellId: 'nador' });
-      const schedule = async (id: string, dueDate: string) => (await post(`/beneficiaries/${id}/follow-ups`, { dueDate }).expect(201)).body.followUpId as string;
+      const schedule = async (id: string, dueDate: string, as: Caller = 'oujda') => (await post(`/beneficiaries/${id}/follow-ups`, { dueDate }, { as }).expect(201)).body.followUpId as string;
       const a1 = await schedule(a, '2026-07-16');
       const a2 = await schedule(a, '2026-07-20');
       const b1 = await schedule(b, '2026-07-16');
-      const c1 = await schedule(c, '2026-07-17');
+      const c1 = await schedule(c, '2026-07-17', 'nador');
       await post(`/beneficiaries/${b}/follow-ups/${b1}/outcome`, { outcome: 'held' }).expect(200);
       const ids = [a, b, c];
 
       // Today (15 July) nothing is overdue yet.
-      await eventually(async () => expect((await request(service.url).get(`/beneficiaries/${b}`)).status).toBe(200));
+      await eventually(async () => expect((await read(b)).status).toBe(200));
       expect(idsIn(await overdue('oujda'), ids)).toEqual([]);
 
       clock.set('2026-07-18T08:00:00.000Z');
@@ -353,14 +372,14 @@ describe('intake casework API', () => {
         expect(idsIn(await overdue('oujda'), ids)).toEqual([`${a}:${a1}`]);
         expect(idsIn(await overdue('nador'), ids)).toEqual([`${c}:${c1}`]);
       });
-      const response = await request(service.url).get('/cells/oujda/follow-ups/overdue').expect(200);
+      const response = await overdueList('oujda').expect(200);
       expect(response).toSatisfyApiSpec();
       expect(response.body).toMatchObject({ cellId: 'oujda', today: '2026-07-18' });
       expect(response.body.followUps).toEqual(expect.arrayContaining([{ beneficiaryId: a, followUpId: a1, dueDate: '2026-07-16', scheduledAt: TODAY }]));
 
       const { transferId } = (await post(`/beneficiaries/${a}/transfers`, { toCellId: 'berkane', reason: 'moved' }).expect(201)).body;
-      await post(`/beneficiaries/${a}/transfers/${transferId}/accept`).expect(200);
-      await post(`/beneficiaries/${c}/close`, { reason: 'unreachable' }).expect(200);
+      await post(`/beneficiaries/${a}/transfers/${transferId}/accept`, undefined, { as: 'berkane' }).expect(200);
+      await post(`/beneficiaries/${c}/close`, { reason: 'unreachable' }, { as: 'nador' }).expect(200);
       clock.set('2026-07-21T08:00:00.000Z');
       await eventually(async () => {
         expect(idsIn(await overdue('oujda'), ids)).toEqual([]);
@@ -368,7 +387,7 @@ describe('intake casework API', () => {
         expect(idsIn(await overdue('nador'), ids)).toEqual([]);
       });
 
-      await post(`/beneficiaries/${c}/reopen`).expect(200);
+      await post(`/beneficiaries/${c}/reopen`, undefined, { as: 'nador' }).expect(200);
       await eventually(async () => expect(idsIn(await overdue('nador'), ids)).toEqual([`${c}:${c1}`]));
 
       // A rebuild from the event store gives what the live feed gave.
@@ -385,7 +404,7 @@ describe('intake casework API', () => {
     });
 
     it('answers 404 CELL_NOT_FOUND for a cell outside the reference data', async () => {
-      const response = await request(service.url).get('/cells/casablanca/follow-ups/overdue').expect(404);
+      const response = await overdueList('casablanca').expect(404);
       expect(response.body.code).toBe('CELL_NOT_FOUND');
     });
   });

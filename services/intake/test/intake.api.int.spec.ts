@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStore } from '@oriental/event-store';
-import { fixedClock, Infrastructure, JsonLogger, loadConfig, openInfrastructure, RunningService, startService } from '@oriental/service-kit';
+import { fixedClock, Infrastructure, issueToken, JsonLogger, loadConfig, openInfrastructure, RunningService, ServiceConfig, startService } from '@oriental/service-kit';
 import request from 'supertest';
 import { intakeService } from '../src/intake.service';
 import { aRegistrationBody } from '../src/testing';
@@ -17,21 +17,28 @@ describe('intake API', () => {
   let service: RunningService;
   let infrastructure: Infrastructure;
   let store: EventStore;
+  /** A cell agent of Oujda, where aRegistrationBody registers: the subject is the actor of what they do. */
+  let agent: string;
+  let config: ServiceConfig;
+  const ACTOR = 'agent:oujda-1';
   const clock = fixedClock('2026-07-15T09:30:00.000Z');
 
   const allEvents = async () => (await store.readAll({ maxCount: 10_000, streamPrefixes: ['beneficiary-'] })).events;
   const register = (body: unknown, idempotencyKey: string | null = newKey()) => {
-    const call = request(service.url).post('/beneficiaries').set('X-Actor', 'agent:oujda-1');
+    const call = request(service.url).post('/beneficiaries').set('Authorization', `Bearer ${agent}`);
     if (idempotencyKey) call.set('Idempotency-Key', idempotencyKey);
     return call.send(body as object);
   };
+  /** Reads a case as the Oujda agent, for casework. */
+  const read = (id: string) => request(service.url).get(`/beneficiaries/${id}`).set('Authorization', `Bearer ${agent}`).set('X-Purpose', 'casework');
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'intake-api-'));
-    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'error' });
+    config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'error' });
     infrastructure = await openInfrastructure(config, 'intake');
     store = infrastructure.eventStore;
     service = await startService(intakeService, { config, infrastructure, clock, port: 0, logger: new JsonLogger('intake', 'error') });
+    agent = await issueToken(config, { role: 'cell_agent', cellId: 'oujda', subject: ACTOR });
   });
 
   afterAll(async () => {
@@ -51,7 +58,7 @@ describe('intake API', () => {
       expect(journey[0]!.metadata).toMatchObject({
         beneficiaryId: response.body.beneficiaryId,
         cellId: 'oujda',
-        actor: 'agent:oujda-1',
+        actor: ACTOR,
         occurredAt: '2026-07-15T09:30:00.000Z',
       });
     });
@@ -86,7 +93,7 @@ describe('intake API', () => {
       const idempotencyKey = newKey();
       await register(registration(), idempotencyKey).expect(201);
       const before = (await allEvents()).length;
-      const response = await register({ ...registration(), cellId: 'nador' }, idempotencyKey).expect(409);
+      const response = await register({ ...registration(), birthYear: 1991 }, idempotencyKey).expect(409);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(response.body).toMatchObject({ status: 409, code: 'IDEMPOTENCY_KEY_REUSED' });
       expect((await allEvents()).length).toBe(before);
@@ -99,13 +106,20 @@ describe('intake API', () => {
 
     it.each([
       ['Idempotency-Key', 'short', 'IDEMPOTENCY_KEY_INVALID'],
-      ['X-Actor', 'agent with spaces', 'ACTOR_INVALID'],
       ['X-Correlation-Id', 'x'.repeat(201), 'CORRELATION_ID_INVALID'],
       ['If-Match', 'three', 'IF_MATCH_INVALID'],
     ])('refuses an invalid %s header with 400, appending nothing', async (header, value, code) => {
       const before = (await allEvents()).length;
       const response = await register(registration()).set(header, value).expect(400);
       expect(response.body).toMatchObject({ code, status: 400 });
+      expect((await allEvents()).length).toBe(before);
+    });
+
+    it('refuses a token whose subject could not be an actor (spaces): 401 TOKEN_INVALID, appending nothing', async () => {
+      const before = (await allEvents()).length;
+      const spaced = await issueToken(config, { role: 'cell_agent', cellId: 'oujda', subject: 'agent with spaces' });
+      const response = await register(registration()).set('Authorization', `Bearer ${spaced}`).expect(401);
+      expect(response.body).toMatchObject({ code: 'TOKEN_INVALID', status: 401 });
       expect((await allEvents()).length).toBe(before);
     });
 
@@ -148,6 +162,7 @@ describe('intake API', () => {
     it('refuses a body that is not JSON: 400 MALFORMED_JSON', async () => {
       const response = await request(service.url)
         .post('/beneficiaries')
+        .set('Authorization', `Bearer ${agent}`)
         .set('Idempotency-Key', newKey())
         .set('Content-Type', 'application/json')
         .send('{"cellId": "oujda",')
@@ -158,6 +173,7 @@ describe('intake API', () => {
     it('refuses a body that is not JSON: 415 UNSUPPORTED_MEDIA_TYPE', async () => {
       const response = await request(service.url)
         .post('/beneficiaries')
+        .set('Authorization', `Bearer ${agent}`)
         .set('Idempotency-Key', newKey())
         .set('Content-Type', 'text/plain')
         .send('cellId=oujda')
@@ -180,7 +196,7 @@ describe('intake API', () => {
     it('answers the current state, with personal data opened for intake', async () => {
       const sent = registration({ category: 'rpt', nationality: 'SN', sex: 'male' });
       const { body } = await register(sent).expect(201);
-      const response = await request(service.url).get(`/beneficiaries/${body.beneficiaryId}`).expect(200);
+      const response = await read(body.beneficiaryId).expect(200);
       expect(response.headers.etag).toBe('"0"');
       expect(response.body).toEqual({
         ...sent,
@@ -200,12 +216,12 @@ describe('intake API', () => {
     });
 
     it('answers 404 BENEFICIARY_NOT_FOUND for an unknown id', async () => {
-      const response = await request(service.url).get('/beneficiaries/9b2f6a53-4d3c-4f0e-8a51-2c6d7e8f9a0b').expect(404);
+      const response = await read('9b2f6a53-4d3c-4f0e-8a51-2c6d7e8f9a0b').expect(404);
       expect(response.body).toMatchObject({ code: 'BENEFICIARY_NOT_FOUND', status: 404 });
     });
 
     it('answers 400 for an id that is not a UUID', async () => {
-      const response = await request(service.url).get('/beneficiaries/not-a-uuid').expect(400);
+      const response = await read('not-a-uuid').expect(400);
       expect(response.body.errors).toEqual([{ field: 'id', message: 'must be a UUID' }]);
     });
   });
