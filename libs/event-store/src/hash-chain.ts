@@ -33,7 +33,8 @@ export const eventHash = (event: HashedFields, previousHash: string): string =>
  *   stream (an event before it was removed, inserted or rewritten together with its own hash);
  * - `hash-mismatch`: its bytes no longer give its stored hash (the event itself was changed).
  */
-export type BrokenLinkReason = 'missing-hash' | 'previous-hash-mismatch' | 'hash-mismatch';
+export const BROKEN_LINK_REASONS = ['missing-hash', 'previous-hash-mismatch', 'hash-mismatch'] as const;
+export type BrokenLinkReason = (typeof BROKEN_LINK_REASONS)[number];
 
 export interface BrokenLink {
   stream: string;

@@ -3,6 +3,7 @@ import { READ_STORE, ReadStore } from '@oriental/read-store';
 import { withUpgradeCounts } from '@oriental/service-kit';
 import { AccessLogQuery } from './access-log/access-log.query';
 import { JourneyQuery } from './journeys/journey.query';
+import { VerifyJourneyQuery } from './journeys/verify-journey.query';
 import { NetworkReportConsumer } from './network-report/network-report.consumer';
 import { NetworkReportProjection } from './network-report/network-report.projection';
 import { NetworkReportQuery } from './network-report/network-report.query';
@@ -16,7 +17,7 @@ const networkReport = async (store: ReadStore): Promise<NetworkReportProjection>
 };
 
 @Module({
-  controllers: [NetworkReportQuery, JourneyQuery, AccessLogQuery, NetworkReportConsumer],
+  controllers: [NetworkReportQuery, JourneyQuery, AccessLogQuery, VerifyJourneyQuery, NetworkReportConsumer],
   providers: [{ provide: NetworkReportProjection, inject: [READ_STORE], useFactory: networkReport }],
 })
 export class ReportingModule {}
