@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStore } from '@oriental/event-store';
 import { createReadStore } from '@oriental/read-store';
-import { fixedClock, Infrastructure, JsonLogger, loadConfig, openInfrastructure, rebuildReadModels, RunningService, startService } from '@oriental/service-kit';
+import { loadReferenceData } from '@oriental/reference-data';
+import { fixedClock, Infrastructure, issueToken, JsonLogger, loadConfig, openInfrastructure, rebuildReadModels, RunningService, startService, TokenRequest } from '@oriental/service-kit';
 import { checkResponsesAgainstOpenApiOf, eventually } from '@oriental/testing';
 import request from 'supertest';
 import { PartnerDirectorySeeder } from '../src/partner-directory/partner-directory.seeder';
@@ -16,6 +17,18 @@ let key = 0;
 const newKey = () => `referral-key-${process.pid}-${++key}-${Date.now()}`;
 const T0 = '2026-07-15T09:30:00.000Z';
 
+/** Callers, by the subject of their token (the actor of what they do). */
+const agent = (cellId = 'oujda', ordinal = 1) => `agent:${cellId}-${ordinal}`;
+const partner = (partnerId: string) => `partner:${partnerId}`;
+const REGION = 'coordinator:region';
+const referenceData = loadReferenceData();
+const CALLERS: TokenRequest[] = [
+  ...referenceData.cells.map((cell): TokenRequest => ({ role: 'cell_agent', cellId: cell.id, subject: agent(cell.id) })),
+  { role: 'cell_agent', cellId: 'oujda', subject: agent('oujda', 2) },
+  ...referenceData.partners.map((p): TokenRequest => ({ role: 'partner', partnerId: p.id, subject: partner(p.id) })),
+  { role: 'regional_coordinator', subject: REGION },
+];
+
 describe('referral API', () => {
   jest.setTimeout(30_000);
   let dataDir: string;
@@ -23,7 +36,14 @@ describe('referral API', () => {
   let infrastructure: Infrastructure;
   let store: EventStore;
   let facts: ReturnType<typeof intakeFacts>;
+  const tokens = new Map<string, string>();
   const clock = fixedClock(T0);
+  /** `Authorization` of a caller of CALLERS, by its subject. */
+  const bearer = (subject: string) => {
+    const token = tokens.get(subject);
+    if (!token) throw new Error(`no token for ${subject}: add it to CALLERS`);
+    return `Bearer ${token}`;
+  };
 
   const start = async () => {
     const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'error' });
@@ -32,32 +52,36 @@ describe('referral API', () => {
     facts = intakeFacts(store, infrastructure.bus, () => clock.now());
     service = await startService(referralService, { config, infrastructure, clock, port: 0, logger: new JsonLogger('referral', 'error') });
     await checkResponsesAgainstOpenApiOf(service.url);
+    // The issuer's key lives under DATA_DIR: the tokens stay good across a restart.
+    for (const caller of CALLERS) if (!tokens.has(caller.subject!)) tokens.set(caller.subject!, await issueToken(config, caller));
   };
   /** Every answer, success or problem, must be one the service's OpenAPI document describes. */
   const documented = (response: request.Response) => expect(response).toSatisfyApiSpec();
   const referralEvents = async () => (await store.readAll({ maxCount: 100_000, streamPrefixes: ['referral-'] })).events;
   const partnerEvents = async () => (await store.readAll({ maxCount: 100_000, streamPrefixes: ['partner-'] })).events;
 
-  const post = (path: string, body: unknown, idempotencyKey: string | null = newKey()) => {
-    const call = request(service.url).post(path).set('X-Actor', 'agent:oujda-1');
-    if (idempotencyKey) call.set('Idempotency-Key', idempotencyKey);
+  /** A command as `as` (default: the Oujda agent), under a fresh Idempotency-Key unless `key` says otherwise (null: none). */
+  const post = (path: string, body: unknown, { key = newKey(), as = agent() }: { key?: string | null; as?: string } = {}) => {
+    const call = request(service.url).post(path).set('Authorization', bearer(as));
+    if (key) call.set('Idempotency-Key', key);
     return call.send(body as object).expect(documented);
   };
-  const send = (body: object, idempotencyKey?: string) => post('/referrals', body, idempotencyKey);
+  const get = (path: string, as = agent()) => request(service.url).get(path).set('Authorization', bearer(as)).expect(documented);
+  const send = (body: object, options?: { key?: string | null; as?: string }) => post('/referrals', body, options);
   const referTo = (beneficiaryId: string, overrides: object = {}) => ({ beneficiaryId, need: 'health', partnerId: 'chr-al-farabi', ...overrides });
-  /** A registered beneficiary (consenting to sharing unless told) with a referral sent to the regional hospital. */
+  /** A registered beneficiary (consenting to sharing unless told) with a referral sent to the regional hospital by an agent of their cell. */
   const aReferral = async (options: { cellId?: string; sharing?: boolean } = {}) => {
     const beneficiaryId = randomUUID();
     await facts.registered(beneficiaryId, options);
-    const { body } = await send(referTo(beneficiaryId, options.sharing === false ? { override: { reason: 'medical emergency' } } : {})).expect(201);
+    const { body } = await send(referTo(beneficiaryId, options.sharing === false ? { override: { reason: 'medical emergency' } } : {}), { as: agent(options.cellId) }).expect(201);
     return { beneficiaryId, referralId: body.referralId as string };
   };
-  const listed = async (query: string) => (await request(service.url).get(`/referrals?${query}`).expect(documented).expect(200)).body.referrals as Record<string, unknown>[];
+  const listed = async (query: string, as = agent()) => (await get(`/referrals?${query}`, as).expect(200)).body.referrals as Record<string, unknown>[];
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'referral-api-'));
     await start();
-    await eventually(async () => expect((await request(service.url).get('/partners').expect(documented).expect(200)).body.partners).toHaveLength(11));
+    await eventually(async () => expect((await get('/partners').expect(200)).body.partners).toHaveLength(11));
   });
 
   afterAll(async () => {
@@ -81,7 +105,7 @@ describe('referral API', () => {
     });
 
     it('finds the partners covering a need in a province', async () => {
-      const { body } = await request(service.url).get('/partners?need=health&province=nador').expect(documented).expect(200);
+      const { body } = await get('/partners?need=health&province=nador').expect(200);
       expect(body.partners.map((p: { partnerId: string }) => p.partnerId)).toEqual(['chr-al-farabi', 'hospital-nador']);
       expect(body.partners[0]).toEqual({
         partnerId: 'chr-al-farabi',
@@ -94,9 +118,9 @@ describe('referral API', () => {
     });
 
     it('filters by need alone and by province alone', async () => {
-      const byNeed = await request(service.url).get('/partners?need=schooling').expect(documented).expect(200);
+      const byNeed = await get('/partners?need=schooling').expect(200);
       expect(byNeed.body.partners.map((p: { partnerId: string }) => p.partnerId)).toEqual(['school-directorate-oujda']);
-      const byProvince = await request(service.url).get('/partners?province=guercif').expect(documented).expect(200);
+      const byProvince = await get('/partners?province=guercif').expect(200);
       expect(byProvince.body.partners.map((p: { partnerId: string }) => p.partnerId).sort()).toEqual(['anapec-oriental', 'chr-al-farabi', 'cri-oriental', 'social-action-guercif']);
     });
 
@@ -105,27 +129,27 @@ describe('referral API', () => {
       ['province=paris', 'province'],
       ['need=health&colour=blue', 'colour'],
     ])('refuses %s with 400 naming the field', async (query, field) => {
-      const { body } = await request(service.url).get(`/partners?${query}`).expect(documented).expect(400);
+      const { body } = await get(`/partners?${query}`).expect(400);
       expect(body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [expect.objectContaining({ field })] });
     });
   });
 
   describe('POST /referrals', () => {
-    it('sends a referral: 201 with its id, an ETag and a Location; its event carries the journey, the cell, the time and the actor', async () => {
+    it('sends a referral: 201 with its id, an ETag and a Location; its event carries the journey, the cell, the time and the actor (the token\'s subject)', async () => {
       const beneficiaryId = randomUUID();
       await facts.registered(beneficiaryId, { cellId: 'berkane' });
-      const response = await send(referTo(beneficiaryId, { note: 'prefers a female doctor' })).expect(201);
+      const response = await send(referTo(beneficiaryId, { note: 'prefers a female doctor' }), { as: agent('berkane') }).expect(201);
       expect(response.body).toEqual({ referralId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
       expect(response.headers.etag).toBe('"0"');
       expect(response.headers.location).toBe(`/referrals/${response.body.referralId}`);
 
       const [event] = await store.readStream(`referral-${response.body.referralId}`);
       expect(event!.type).toBe('ReferralSent');
-      expect(event!.metadata).toMatchObject({ beneficiaryId, cellId: 'berkane', actor: 'agent:oujda-1', occurredAt: T0 });
-      expect(event!.data).toMatchObject({ cellId: 'berkane', note: 'prefers a female doctor', sentAt: T0, by: 'agent:oujda-1', answerDueBy: '2026-07-20T09:30:00.000Z' });
+      expect(event!.metadata).toMatchObject({ beneficiaryId, cellId: 'berkane', actor: 'agent:berkane-1', occurredAt: T0 });
+      expect(event!.data).toMatchObject({ cellId: 'berkane', note: 'prefers a female doctor', sentAt: T0, by: 'agent:berkane-1', answerDueBy: '2026-07-20T09:30:00.000Z' });
       expect((await store.readJourney(beneficiaryId)).map((e) => e.type)).toEqual(['BeneficiaryRegistered', 'ReferralSent']);
 
-      const got = await request(service.url).get(`/referrals/${response.body.referralId}`).expect(documented).expect(200);
+      const got = await get(`/referrals/${response.body.referralId}`, agent('berkane')).expect(200);
       expect(got.headers.etag).toBe('"0"');
       expect(got.body).toMatchObject({ status: 'sent', beneficiaryId, partnerId: 'chr-al-farabi', need: 'health', cellId: 'berkane', flags: [] });
     });
@@ -134,9 +158,9 @@ describe('referral API', () => {
       const beneficiaryId = randomUUID();
       await facts.registered(beneficiaryId);
       const idempotencyKey = newKey();
-      const first = await send(referTo(beneficiaryId), idempotencyKey).expect(201);
+      const first = await send(referTo(beneficiaryId), { key: idempotencyKey }).expect(201);
       const before = (await referralEvents()).length;
-      const retry = await send(referTo(beneficiaryId), idempotencyKey).expect(201);
+      const retry = await send(referTo(beneficiaryId), { key: idempotencyKey }).expect(201);
       expect(retry.body.referralId).toBe(first.body.referralId);
       expect(retry.headers['idempotent-replayed']).toBe('true');
       expect((await referralEvents()).length).toBe(before);
@@ -146,13 +170,24 @@ describe('referral API', () => {
       const beneficiaryId = randomUUID();
       await facts.registered(beneficiaryId);
       const idempotencyKey = newKey();
-      await send(referTo(beneficiaryId), idempotencyKey).expect(201);
-      const { body } = await send(referTo(beneficiaryId, { need: 'psychosocial_support' }), idempotencyKey).expect(409);
+      await send(referTo(beneficiaryId), { key: idempotencyKey }).expect(201);
+      const { body } = await send(referTo(beneficiaryId, { need: 'psychosocial_support' }), { key: idempotencyKey }).expect(409);
       expect(body.code).toBe('IDEMPOTENCY_KEY_REUSED');
     });
 
+    it('refuses the same key and body from another subject, even of the same cell: 409 IDEMPOTENCY_KEY_REUSED, appending nothing', async () => {
+      const beneficiaryId = randomUUID();
+      await facts.registered(beneficiaryId);
+      const idempotencyKey = newKey();
+      await send(referTo(beneficiaryId), { key: idempotencyKey }).expect(201);
+      const before = (await referralEvents()).length;
+      const { body } = await send(referTo(beneficiaryId), { key: idempotencyKey, as: agent('oujda', 2) }).expect(409);
+      expect(body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect((await referralEvents()).length).toBe(before);
+    });
+
     it('requires an Idempotency-Key', async () => {
-      const { body } = await send(referTo(randomUUID()), null as unknown as string).expect(400);
+      const { body } = await send(referTo(randomUUID()), { key: null }).expect(400);
       expect(body.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
     });
 
@@ -226,23 +261,33 @@ describe('referral API', () => {
       await facts.registered(beneficiaryId, { sharing: false });
       await facts.consentGiven(beneficiaryId);
       await send(referTo(beneficiaryId)).expect(201);
-      const consent = await request(service.url).get(`/beneficiaries/${beneficiaryId}/sharing-consent`).expect(documented).expect(200);
+      const consent = await get(`/beneficiaries/${beneficiaryId}/sharing-consent`).expect(200);
       expect(consent.body).toEqual({ beneficiaryId, cellId: 'oujda', sharing: true });
     });
   });
 
   describe('the partner’s answer and the lifecycle', () => {
-    it('accepts then completes, each answer with the new revision as ETag', async () => {
+    it('the partner addressed accepts then completes, each answer with the new revision as ETag, its token\'s subject the actor', async () => {
       const { referralId } = await aReferral();
-      const accepted = await post(`/referrals/${referralId}/accept`, { note: 'appointment on Monday' }).expect(200);
+      const hospital = partner('chr-al-farabi');
+      const accepted = await post(`/referrals/${referralId}/accept`, { note: 'appointment on Monday' }, { as: hospital }).expect(200);
       expect(accepted.body).toEqual({ referralId, status: 'accepted' });
       expect(accepted.headers.etag).toBe('"1"');
-      const completed = await post(`/referrals/${referralId}/complete`, { outcome: 'partially_resolved' }).set('If-Match', '"1"').expect(200);
+      const completed = await post(`/referrals/${referralId}/complete`, { outcome: 'partially_resolved' }, { as: hospital }).set('If-Match', '"1"').expect(200);
       expect(completed.body).toEqual({ referralId, status: 'completed' });
       const events = await store.readStream(`referral-${referralId}`);
       expect(events.map((e) => e.type)).toEqual(['ReferralSent', 'ReferralAccepted', 'ReferralCompleted']);
-      expect(events[2]!.metadata).toMatchObject({ cellId: 'oujda', actor: 'agent:oujda-1' });
-      expect(events[2]!.data).toMatchObject({ outcome: 'partially_resolved', completedAt: T0, by: 'agent:oujda-1' });
+      expect(events[1]!.metadata).toMatchObject({ cellId: 'oujda', actor: hospital });
+      expect(events[2]!.metadata).toMatchObject({ cellId: 'oujda', actor: hospital });
+      expect(events[2]!.data).toMatchObject({ outcome: 'partially_resolved', completedAt: T0, by: hospital });
+    });
+
+    it('the cell\'s staff record the partner\'s answer themselves: the actor is the agent\'s subject', async () => {
+      const { referralId } = await aReferral();
+      await post(`/referrals/${referralId}/accept`, {}).expect(200);
+      const [, accepted] = await store.readStream(`referral-${referralId}`);
+      expect(accepted!.metadata).toMatchObject({ cellId: 'oujda', actor: agent() });
+      expect(accepted!.data).toMatchObject({ by: agent() });
     });
 
     it('declines with a reason', async () => {
@@ -286,8 +331,8 @@ describe('referral API', () => {
     it('answers a retried answer from the stream', async () => {
       const { referralId } = await aReferral();
       const idempotencyKey = newKey();
-      await post(`/referrals/${referralId}/accept`, {}, idempotencyKey).expect(200);
-      const retry = await post(`/referrals/${referralId}/accept`, {}, idempotencyKey).expect(200);
+      await post(`/referrals/${referralId}/accept`, {}, { key: idempotencyKey }).expect(200);
+      const retry = await post(`/referrals/${referralId}/accept`, {}, { key: idempotencyKey }).expect(200);
       expect(retry.headers['idempotent-replayed']).toBe('true');
       expect(retry.body.status).toBe('accepted');
       expect(await store.readStream(`referral-${referralId}`)).toHaveLength(2);
@@ -308,7 +353,7 @@ describe('referral API', () => {
 
     it('answers 404 REFERRAL_NOT_FOUND for a referral never sent, 400 for an id that is not one', async () => {
       expect((await post(`/referrals/${randomUUID()}/accept`, {}).expect(404)).body.code).toBe('REFERRAL_NOT_FOUND');
-      expect((await request(service.url).get(`/referrals/${randomUUID()}`).expect(documented).expect(404)).body.code).toBe('REFERRAL_NOT_FOUND');
+      expect((await get(`/referrals/${randomUUID()}`).expect(404)).body.code).toBe('REFERRAL_NOT_FOUND');
       expect((await post('/referrals/not-an-id/accept', {}).expect(400)).body.errors).toEqual([{ field: 'id', message: 'must be a UUID' }]);
     });
   });
@@ -327,27 +372,29 @@ describe('referral API', () => {
       expect(referrals.map((r) => r['referralId'])).toEqual([referralId, second.body.referralId]);
       expect(referrals[0]).toMatchObject({ beneficiaryId, partnerId: 'chr-al-farabi', need: 'health', cellId: 'oujda', flagged: false, overdue: false });
       expect(referrals[0]).not.toHaveProperty('note');
-      const byPartner = await listed('partnerId=ngo-migrants-oujda');
+      const byPartner = await listed('partnerId=ngo-migrants-oujda', partner('ngo-migrants-oujda'));
       expect(byPartner.map((r) => r['referralId'])).toContain(second.body.referralId);
+      expect(byPartner.map((r) => r['referralId'])).not.toContain(referralId);
     });
 
     it('lists the overdue referrals of a cell: awaiting an answer past the partner’s response delay', async () => {
       const cellId = 'figuig';
+      const figuigAgent = agent(cellId);
       const late = await aReferral({ cellId });
       const answered = await aReferral({ cellId });
-      await post(`/referrals/${answered.referralId}/accept`, {}).expect(200);
+      await post(`/referrals/${answered.referralId}/accept`, {}, { as: figuigAgent }).expect(200);
       clock.set('2026-07-17T00:00:00.000Z');
-      const ngo = await send(referTo(late.beneficiaryId, { partnerId: 'ngo-migrants-oujda', need: 'housing' })).expect(201);
-      await eventually(async () => expect(await listed(`cellId=${cellId}`)).toHaveLength(3));
+      const ngo = await send(referTo(late.beneficiaryId, { partnerId: 'ngo-migrants-oujda', need: 'housing' }), { as: figuigAgent }).expect(201);
+      await eventually(async () => expect(await listed(`cellId=${cellId}`, figuigAgent)).toHaveLength(3));
 
       clock.set('2026-07-20T09:30:00.000Z');
-      expect(await listed(`overdue=true&cellId=${cellId}`)).toEqual([]);
+      expect(await listed(`overdue=true&cellId=${cellId}`, figuigAgent)).toEqual([]);
       clock.set('2026-07-20T09:30:00.001Z');
-      const overdue = await listed(`overdue=true&cellId=${cellId}`);
+      const overdue = await listed(`overdue=true&cellId=${cellId}`, figuigAgent);
       expect(overdue.map((r) => r['referralId'])).toEqual([late.referralId]);
       expect(overdue[0]).toMatchObject({ overdue: true, status: 'sent', answerDueBy: '2026-07-20T09:30:00.000Z' });
       clock.set('2026-07-23T00:00:00.000Z');
-      expect((await listed(`overdue=true&cellId=${cellId}`)).map((r) => r['referralId'])).toEqual([late.referralId, ngo.body.referralId]);
+      expect((await listed(`overdue=true&cellId=${cellId}`, figuigAgent)).map((r) => r['referralId'])).toEqual([late.referralId, ngo.body.referralId]);
     });
 
     it.each([
@@ -357,7 +404,7 @@ describe('referral API', () => {
       ['cellId=oujda&overdue=maybe', 'overdue'],
       ['cellId=oujda&page=2', 'page'],
     ])('refuses ?%s with 400 on %s', async (query, field) => {
-      const { body } = await request(service.url).get(`/referrals?${query}`).expect(400);
+      const { body } = await get(`/referrals?${query}`).expect(400);
       expect(body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
     });
   });
@@ -426,19 +473,23 @@ describe('referral API', () => {
 
     it('moves open referrals with a transferred case: lists and overdue by cell follow', async () => {
       const { beneficiaryId, referralId } = await aReferral({ cellId: 'guercif' });
-      const declined = await send(referTo(beneficiaryId, { partnerId: 'anapec-oriental', need: 'vocational_training_employment' })).expect(201);
-      await post(`/referrals/${declined.body.referralId}/decline`, { reason: 'no_capacity' }).expect(200);
+      const declined = await send(referTo(beneficiaryId, { partnerId: 'anapec-oriental', need: 'vocational_training_employment' }), { as: agent('guercif') }).expect(201);
+      await post(`/referrals/${declined.body.referralId}/decline`, { reason: 'no_capacity' }, { as: agent('guercif') }).expect(200);
       await facts.transferAccepted(beneficiaryId, 'guercif', 'driouch');
       const moved = (await store.readStream(`referral-${referralId}`)).at(-1)!;
       expect(moved).toMatchObject({ type: 'ReferralMoved', data: expect.objectContaining({ fromCellId: 'guercif', toCellId: 'driouch' }) });
       expect(moved.metadata.cellId).toBe('driouch');
       expect(await store.readStream(`referral-${declined.body.referralId}`)).toHaveLength(2);
-      await eventually(async () => expect((await listed('cellId=driouch')).map((r) => r['referralId'])).toEqual([referralId]));
+      await eventually(async () => expect((await listed('cellId=driouch', agent('driouch'))).map((r) => r['referralId'])).toEqual([referralId]));
       clock.set('2026-08-01T00:00:00.000Z');
-      expect((await listed('overdue=true&cellId=driouch')).map((r) => r['referralId'])).toEqual([referralId]);
-      expect((await listed('overdue=true&cellId=guercif')).map((r) => r['referralId'])).not.toContain(referralId);
-      const theCase = await request(service.url).get(`/beneficiaries/${beneficiaryId}/case`).expect(documented).expect(200);
+      expect((await listed('overdue=true&cellId=driouch', agent('driouch'))).map((r) => r['referralId'])).toEqual([referralId]);
+      expect((await listed('overdue=true&cellId=guercif', REGION)).map((r) => r['referralId'])).not.toContain(referralId);
+      const theCase = await get(`/beneficiaries/${beneficiaryId}/case`, agent('driouch')).expect(200);
       expect(theCase.body).toEqual({ beneficiaryId, cellId: 'driouch', sharing: true, status: 'open' });
+      // The case and its open referral are the receiving cell's now: the sending cell no longer sees them.
+      await get(`/referrals/${referralId}`, agent('driouch')).expect(200);
+      expect((await get(`/referrals/${referralId}`, agent('guercif')).expect(404)).body.code).toBe('REFERRAL_NOT_FOUND');
+      expect((await get(`/beneficiaries/${beneficiaryId}/case`, agent('guercif')).expect(404)).body.code).toBe('BENEFICIARY_NOT_KNOWN');
     });
   });
 
@@ -463,7 +514,7 @@ describe('referral API', () => {
       await service.stop();
       await start();
       expect(await partnerEvents()).toHaveLength(11);
-      expect((await request(service.url).get('/partners?need=health').expect(documented).expect(200)).body.partners).toHaveLength(2);
+      expect((await get('/partners?need=health').expect(200)).body.partners).toHaveLength(2);
     });
   });
 });
