@@ -98,6 +98,14 @@ const schema = z
     OIDC_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     /** Requests per minute and client before 429 RATE_LIMITED; 0 turns the limit off (benchmarks). */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
+    /**
+     * How long a closed case's data is kept for each purpose it was collected for (law 09-08:
+     * limited retention), in days after closure; past it the case is listed for review
+     * (`GET /retention/due`). Defaults: services 5 years, sharing with partners 2, statistics 10.
+     */
+    RETENTION_DAYS_SERVICES: z.coerce.number().int().min(1).max(36_500).default(1825),
+    RETENTION_DAYS_SHARING: z.coerce.number().int().min(1).max(36_500).default(730),
+    RETENTION_DAYS_STATISTICS: z.coerce.number().int().min(1).max(36_500).default(3650),
   })
   ;
 
