@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { issueToken, loadConfig } from '@oriental/service-kit';
 import { ServiceProcess, describeWithInfra, eventually, freePort, startServiceProcess, stopGracefully } from '@oriental/testing';
 
 /**
@@ -17,11 +18,13 @@ describeWithInfra('kafka', 'intake → Kafka → referral (e2e)', (brokers) => {
   let logFile: string;
   let intake: ServiceProcess | undefined;
   let referral: ServiceProcess | undefined;
+  /** An Oujda agent's token, of the issuer whose key the services find under the same DATA_DIR. */
+  let oujdaAgent: string;
 
   const call = async (service: ServiceProcess, method: string, path: string, body?: object, key?: string) => {
     const response = await fetch(`${service.url}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', 'x-actor': 'agent:oujda-1', ...(key ? { 'idempotency-key': `${run}-${key}` } : {}) },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${oujdaAgent}`, ...(key ? { 'idempotency-key': `${run}-${key}` } : {}) },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -30,6 +33,7 @@ describeWithInfra('kafka', 'intake → Kafka → referral (e2e)', (brokers) => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'referral-e2e-'));
     logFile = join(dataDir, 'services.log');
+    oujdaAgent = await issueToken(loadConfig({ DATA_DIR: dataDir }), { role: 'cell_agent', cellId: 'oujda', subject: 'agent:oujda-1' });
     const env = {
       DATA_DIR: dataDir,
       EVENT_STORE: 'sqlite',
