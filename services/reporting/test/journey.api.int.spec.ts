@@ -2,21 +2,37 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixedClock, Infrastructure, JsonLogger, loadConfig, openInfrastructure, RunningService, startService } from '@oriental/service-kit';
+import { fixedClock, Infrastructure, issueToken, JsonLogger, loadConfig, openInfrastructure, RunningService, startService, TokenRequest } from '@oriental/service-kit';
 import { checkResponsesAgainstOpenApiOf } from '@oriental/testing';
 import request from 'supertest';
 import { reportingService } from '../src/reporting.service';
 import { aJourney, theScenario } from './journey-events';
 
+/** Who reads journeys: auditors and the region every one, a province's coordinator and a cell's supervisor those of their cases now. */
+const CALLERS = {
+  auditor: { role: 'auditor', subject: 'auditor:1' },
+  region: { role: 'regional_coordinator', subject: 'coordinator:region' },
+  nadorCoordinator: { role: 'provincial_coordinator', province: 'nador', subject: 'coordinator:nador' },
+  oujdaCoordinator: { role: 'provincial_coordinator', province: 'oujda-angad', subject: 'coordinator:oujda-angad' },
+  nadorSupervisor: { role: 'cell_supervisor', cellId: 'nador', subject: 'supervisor:nador' },
+  oujdaSupervisor: { role: 'cell_supervisor', cellId: 'oujda', subject: 'supervisor:oujda' },
+  nadorAgent: { role: 'cell_agent', cellId: 'nador', subject: 'agent:nador-1' },
+  partner: { role: 'partner', partnerId: 'anapec-oriental', subject: 'partner:anapec-oriental' },
+  trainer: { role: 'trainer', subject: 'trainer:1' },
+} satisfies Record<string, TokenRequest>;
+type Caller = keyof typeof CALLERS;
+
 describe('journeys API', () => {
   let dataDir: string;
   let service: RunningService;
   let infrastructure: Infrastructure;
+  const tokens = {} as Record<Caller, string>;
   const scenario = theScenario();
   const { beneficiaryId } = scenario;
 
-  const state = (id: string, asOf?: string) => {
-    const call = request(service.url).get(`/journeys/${id}/state`);
+  const get = (path: string, as: Caller = 'auditor') => request(service.url).get(path).set('Authorization', `Bearer ${tokens[as]}`);
+  const state = (id: string, asOf?: string, as: Caller = 'auditor') => {
+    const call = get(`/journeys/${id}/state`, as);
     return asOf === undefined ? call : call.query({ asOf });
   };
 
@@ -36,6 +52,7 @@ describe('journeys API', () => {
       logger: new JsonLogger('reporting', 'error'),
     });
     await checkResponsesAgainstOpenApiOf(service.url);
+    for (const [name, caller] of Object.entries(CALLERS)) tokens[name as Caller] = await issueToken(config, caller);
   });
 
   afterAll(async () => {
@@ -45,7 +62,7 @@ describe('journeys API', () => {
 
   describe('GET /journeys/{beneficiaryId}', () => {
     it('lists every event of the beneficiary across intake and referral, in order, each in one line', async () => {
-      const response = await request(service.url).get(`/journeys/${beneficiaryId}`).expect(200);
+      const response = await get(`/journeys/${beneficiaryId}`).expect(200);
       expect(response).toSatisfyApiSpec();
       expect(response.body.beneficiaryId).toBe(beneficiaryId);
       expect(response.body.events.map((event: { type: string; summary: string }) => [event.type, event.summary])).toEqual([
@@ -77,7 +94,7 @@ describe('journeys API', () => {
     });
 
     it('never opens sealed personal data and withholds free-text notes', async () => {
-      const response = await request(service.url).get(`/journeys/${beneficiaryId}`).expect(200);
+      const response = await get(`/journeys/${beneficiaryId}`).expect(200);
       const body = JSON.stringify(response.body);
       for (const secret of ['Amina', 'Benali', '+212600000000', 'Karim', 'Haddou', 'Alami', 'c2VhbGVk']) expect(body).not.toContain(secret);
       const [registered] = response.body.events;
@@ -91,19 +108,19 @@ describe('journeys API', () => {
 
     it('lists an event of a kind it does not know with a generic summary', async () => {
       const journey = await aJourney().registered('2026-07-01T09:00:00.000Z', { cellId: 'nador', category: 'rpt' }).unknownEvent('2026-07-02T09:00:00.000Z').appendTo(infrastructure.eventStore);
-      const response = await request(service.url).get(`/journeys/${journey.beneficiaryId}`).expect(200);
+      const response = await get(`/journeys/${journey.beneficiaryId}`).expect(200);
       expect(response).toSatisfyApiSpec();
       expect(response.body.events.map((event: { summary: string }) => event.summary)).toEqual(['Registered at nador as rpt', 'WorkshopAttended recorded in training']);
     });
 
     it('answers 404 JOURNEY_NOT_FOUND for a beneficiary without events', async () => {
-      const response = await request(service.url).get(`/journeys/${randomUUID()}`).expect(404);
+      const response = await get(`/journeys/${randomUUID()}`).expect(404);
       expect(response).toSatisfyApiSpec();
       expect(response.body.code).toBe('JOURNEY_NOT_FOUND');
     });
 
     it('answers 400 for an id that is not a UUID', async () => {
-      const response = await request(service.url).get('/journeys/not-a-uuid').expect(400);
+      const response = await get('/journeys/not-a-uuid').expect(400);
       expect(response).toSatisfyApiSpec();
       expect(response.body.errors).toEqual([{ field: 'beneficiaryId', message: 'must be a UUID' }]);
     });
@@ -225,6 +242,42 @@ describe('journeys API', () => {
       expect(between.body).toMatchObject({ eventsApplied: 1, referrals: [] });
       const after = await state(skewed.beneficiaryId, '2026-07-02T10:00:00Z').expect(200);
       expect(after.body.referrals.map((referral: { status: string }) => referral.status)).toEqual(['accepted']);
+    });
+  });
+
+  describe('who reads a journey (the scenario\'s case was registered at Oujda and is Nador\'s now)', () => {
+    it.each<Caller>(['auditor', 'region', 'nadorCoordinator', 'nadorSupervisor'])('%s reads the journey and the case at any instant', async (as) => {
+      const journey = await get(`/journeys/${beneficiaryId}`, as).expect(200);
+      expect(journey).toSatisfyApiSpec();
+      expect(journey.body.events).toHaveLength(13);
+      const before = await state(beneficiaryId, '2026-07-07T00:00:00Z', as).expect(200);
+      expect(before.body.cellId).toBe('oujda');
+    });
+
+    it.each<Caller>(['oujdaCoordinator', 'oujdaSupervisor'])('%s, over the cell the case left, gets 404 JOURNEY_NOT_FOUND for the journey and the state, even as of when it was theirs', async (as) => {
+      const journey = await get(`/journeys/${beneficiaryId}`, as).expect(404);
+      expect(journey).toSatisfyApiSpec();
+      expect(journey.body.code).toBe('JOURNEY_NOT_FOUND');
+      const then = await state(beneficiaryId, '2026-07-07T00:00:00Z', as).expect(404);
+      expect(then).toSatisfyApiSpec();
+      expect(then.body.code).toBe('JOURNEY_NOT_FOUND');
+    });
+
+    it('a supervisor gets 404 for an unknown beneficiary, as for a case of another cell', async () => {
+      expect((await get(`/journeys/${randomUUID()}`, 'nadorSupervisor').expect(404)).body.code).toBe('JOURNEY_NOT_FOUND');
+    });
+
+    it.each<Caller>(['nadorAgent', 'partner', 'trainer'])('%s gets 403 ROLE_NOT_ALLOWED', async (as) => {
+      for (const response of [await get(`/journeys/${beneficiaryId}`, as).expect(403), await state(beneficiaryId, undefined, as).expect(403)]) {
+        expect(response).toSatisfyApiSpec();
+        expect(response.body.code).toBe('ROLE_NOT_ALLOWED');
+      }
+    });
+
+    it('without a token: 401 AUTHENTICATION_REQUIRED', async () => {
+      const response = await request(service.url).get(`/journeys/${beneficiaryId}`).expect(401);
+      expect(response).toSatisfyApiSpec();
+      expect(response.body.code).toBe('AUTHENTICATION_REQUIRED');
     });
   });
 });
