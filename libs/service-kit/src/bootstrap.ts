@@ -35,7 +35,7 @@ export interface ServiceDefinition {
   /** Consumer group of its @EventPattern handlers, when it has any. */
   consumerGroup?: string;
   /** Its read models, for rebuilds (the module builds its own for the live consumers). */
-  readModels?(readStore: ReadStore): ReadModel[];
+  readModels?(readStore: ReadStore, config: ServiceConfig): ReadModel[];
 }
 
 export interface RunningService {

@@ -37,6 +37,10 @@ import { DecideDuplicateHandler } from './decide-duplicate/decide-duplicate.hand
 import { BeneficiaryCommands } from './casework/beneficiary-commands';
 import { CaseFollowUpsConsumer } from './overdue-follow-ups/case-follow-ups.consumer';
 import { CaseFollowUpsProjection } from './overdue-follow-ups/case-follow-ups.projection';
+import { ClosedCasesConsumer } from './retention/closed-cases.consumer';
+import { ClosedCasesProjection } from './retention/closed-cases.projection';
+import { RetentionDueQuery } from './retention/retention-due.query';
+import { retentionPeriodsOf, shortestRetentionDays } from './retention/retention';
 import { OverdueFollowUpsQuery } from './overdue-follow-ups/overdue-follow-ups.query';
 
 @Module({
@@ -58,6 +62,8 @@ import { OverdueFollowUpsQuery } from './overdue-follow-ups/overdue-follow-ups.q
     DecideDuplicateController,
     OverdueFollowUpsQuery,
     CaseFollowUpsConsumer,
+    RetentionDueQuery,
+    ClosedCasesConsumer,
   ],
   providers: [
     {
@@ -83,6 +89,11 @@ import { OverdueFollowUpsQuery } from './overdue-follow-ups/overdue-follow-ups.q
     ReopenCaseHandler,
     DecideDuplicateHandler,
     { provide: CaseFollowUpsProjection, inject: [READ_STORE], useFactory: (store: ReadStore) => new CaseFollowUpsProjection(store) },
+    {
+      provide: ClosedCasesProjection,
+      inject: [READ_STORE, SERVICE_CONFIG],
+      useFactory: (store: ReadStore, config: ServiceConfig) => new ClosedCasesProjection(store, shortestRetentionDays(retentionPeriodsOf(config))),
+    },
     ...duplicateDetectionProviders,
   ],
 })

@@ -2,6 +2,8 @@ import { ServiceDefinition } from '@oriental/service-kit';
 import { intakeStreamPrefixes, toIntakeMessage } from './integration/intake-integration-events';
 import { IntakeModule } from './intake.module';
 import { CaseFollowUpsProjection } from './overdue-follow-ups/case-follow-ups.projection';
+import { ClosedCasesProjection } from './retention/closed-cases.projection';
+import { retentionPeriodsOf, shortestRetentionDays } from './retention/retention';
 
 export const intakeService: ServiceDefinition = {
   name: 'intake',
@@ -12,5 +14,5 @@ export const intakeService: ServiceDefinition = {
   port: (config) => config.INTAKE_PORT,
   forwarder: { streamPrefixes: intakeStreamPrefixes, toMessage: toIntakeMessage },
   consumerGroup: 'intake',
-  readModels: (readStore) => [new CaseFollowUpsProjection(readStore)],
+  readModels: (readStore, config) => [new CaseFollowUpsProjection(readStore), new ClosedCasesProjection(readStore, shortestRetentionDays(retentionPeriodsOf(config)))],
 };

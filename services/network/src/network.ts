@@ -92,7 +92,7 @@ export const rebuildNetworkReadModels = async (
     networkServices.filter((definition) => definition.readModels).map((definition) => openReadStore(config, definition.name)),
   );
   try {
-    const models = networkServices.filter((definition) => definition.readModels).flatMap((definition, index) => definition.readModels!(readStores[index]!));
+    const models = networkServices.filter((definition) => definition.readModels).flatMap((definition, index) => definition.readModels!(readStores[index]!, config));
     const { events } = await rebuildReadModels(eventStore, models, onProgress);
     return { events, readModels: models.map((model) => model.name) };
   } finally {
