@@ -22,7 +22,7 @@ import { RETENTION_PURPOSES, retentionPeriodsOf, RetentionPeriods } from './rete
 
 export const retentionDueAnswer = z.object({
   asOf: z.string().meta({ description: 'The instant the periods were measured at' }),
-  periods: z.object(Object.fromEntries(RETENTION_PURPOSES.map((purpose) => [purpose, z.int().positive()])) as Record<(typeof RETENTION_PURPOSES)[number], z.ZodInt>).meta({ description: 'Retention period per purpose, in days after closure' }),
+  periods: z.object(Object.fromEntries(RETENTION_PURPOSES.map((purpose) => [purpose, z.int().min(1)])) as Record<(typeof RETENTION_PURPOSES)[number], z.ZodInt>).meta({ description: 'Retention period per purpose, in days after closure' }),
   cases: z.array(
     z.object({
       beneficiaryId: z.uuid(),
