@@ -3,15 +3,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BeneficiaryCategories, BeneficiaryCategory, Sex, Sexes } from '@oriental/contracts';
 import { beneficiaryDecider, beneficiaryStream, RegisterBeneficiary } from '@oriental/intake-domain';
-import { aRegistrationBody, BeneficiaryCodec, loadMasterKey, PersonalDataVault } from '@oriental/intake/testing';
+import { aRegistrationBody, BeneficiaryCodec, loadMasterKeyring, PersonalDataVault } from '@oriental/intake/testing';
 import { loadReferenceData } from '@oriental/reference-data';
-import { CommandContext, CommandExecutor, keyedId, loadConfig, newId, openInfrastructure, requestHash } from '@oriental/service-kit';
+import { CommandContext, CommandExecutor, keyedId, loadConfig, newId, openInfrastructure, openKeyStore, requestHash } from '@oriental/service-kit';
 import { Progress, progressBar } from './progress';
 
 /**
  * Seeds a data directory with registrations written exactly as intake writes them: the
  * RegisterBeneficiary command decided by intake's decider, encoded by intake's codec (personal
- * data sealed by the real vault, whose keys go to intake's embedded read store file) and
+ * data sealed by the real vault, whose keys go to the embedded key store file) and
  * appended by the CommandExecutor, which builds the envelope and its metadata. Only HTTP is
  * skipped. Many registrations are in flight at once, so a store that group-commits concurrent
  * appends can do so.
@@ -43,7 +43,8 @@ export const seedStore = async (dataDir: string, beneficiaries: number, onProgre
   mkdirSync(dataDir, { recursive: true });
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'error' });
   const infrastructure = await openInfrastructure(config, 'intake');
-  const codec = new BeneficiaryCodec(new PersonalDataVault(infrastructure.readStore, loadMasterKey(config)));
+  const keyStore = await openKeyStore(config);
+  const codec = new BeneficiaryCodec(new PersonalDataVault(keyStore, loadMasterKeyring(config)));
   const executor = new CommandExecutor(infrastructure.eventStore);
   const cells = loadReferenceData(config.REFERENCE_DATA_DIR).cells.map((cell) => cell.id);
 
@@ -86,6 +87,7 @@ export const seedStore = async (dataDir: string, beneficiaries: number, onProgre
     onProgress(done);
   } finally {
     clearInterval(reporter);
+    await keyStore.close();
     await infrastructure.readStore.close();
     await infrastructure.bus.close();
     await infrastructure.eventStore.close();

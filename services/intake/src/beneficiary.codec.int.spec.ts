@@ -1,11 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ContractRegistry, IntakeContracts, publishIntakeEvent, StoredEvent } from '@oriental/contracts';
 import { fold } from '@oriental/domain-kit';
 import { BeneficiaryCase, beneficiaryDecider, BeneficiaryEvent, decodeWithoutPersonalData } from '@oriental/intake-domain';
+import { SqliteKeyStore } from '@oriental/key-store';
 import { createReadStore, ReadStore } from '@oriental/read-store';
 import { randomBytes } from 'node:crypto';
 import { BeneficiaryCodec } from './beneficiary.codec';
+import { migrateLegacyKeys } from './personal-data/legacy-keys';
+import { MasterKeyring } from './personal-data/master-keyring';
 import { PERSONAL_DATA_KEYS, PersonalDataVault } from './personal-data/personal-data-vault';
 
 const beneficiaryId = '6a0f8f57-5a0e-4f3a-9d59-8f8f1d2b9c01';
@@ -58,19 +62,27 @@ const asStored = (encoded: { type: string; schemaVersion: number; data: unknown 
   position: String(revision + 1),
 });
 
+/** A key store in a temp dir of its own, removed by `close`. */
+const temporaryKeyStore = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'codec-keys-'));
+  const keys = new SqliteKeyStore(join(dir, 'keys.sqlite'));
+  return { keys, close: async () => (await keys.close(), rmSync(dir, { recursive: true, force: true })) };
+};
+
 describe('BeneficiaryCodec', () => {
-  let readStore: ReadStore;
+  let keyStore: ReturnType<typeof temporaryKeyStore>;
+  let vault: PersonalDataVault;
   let codec: BeneficiaryCodec;
   let stored: StoredEvent[];
 
   beforeEach(async () => {
-    readStore = await createReadStore({ kind: 'memory' });
-    const vault = new PersonalDataVault(readStore, randomBytes(32));
+    keyStore = temporaryKeyStore();
+    vault = new PersonalDataVault(keyStore.keys, MasterKeyring.of(randomBytes(32)));
     codec = new BeneficiaryCodec(vault);
     stored = await Promise.all(everyEvent.map(async (event, revision) => asStored(await codec.encode(event), revision)));
   });
 
-  afterEach(() => readStore.close());
+  afterEach(() => keyStore.close());
 
   it('stores every event at its version, with no personal data or note in clear', () => {
     expect(stored.map((event) => [event.type, event.schemaVersion])).toEqual(everyEvent.map((event) => [event.type, event.type === 'BeneficiaryRegistered' ? 2 : 1]));
@@ -94,7 +106,7 @@ describe('BeneficiaryCodec', () => {
   });
 
   it('opens nothing once the key is destroyed (erasure), and still folds', async () => {
-    await new PersonalDataVault(readStore, randomBytes(32)).destroyKey(beneficiaryId);
+    await vault.destroyKey(beneficiaryId);
     const state = fold(beneficiaryDecider, await Promise.all(stored.map((event) => codec.decode(event)))) as BeneficiaryCase;
     expect(state.person).toBeNull();
     expect(state.followUps[followUpId]).toMatchObject({ note: null, outcomeNote: null });
@@ -117,7 +129,7 @@ describe('BeneficiaryCodec', () => {
   });
 });
 
-describe('a store written before the casework (BeneficiaryRegistered v1)', () => {
+describe('a store written before the casework (BeneficiaryRegistered v1), its keys in the read store (before the key store)', () => {
   interface Fixture {
     masterKey: string;
     personalDataKeys: { id: string; data: object }[];
@@ -125,16 +137,30 @@ describe('a store written before the casework (BeneficiaryRegistered v1)', () =>
   }
   const fixture = JSON.parse(readFileSync(join(__dirname, '../test/fixtures/stored-v1-registrations.json'), 'utf8')) as Fixture;
   let readStore: ReadStore;
+  let keyStore: ReturnType<typeof temporaryKeyStore>;
   let codec: BeneficiaryCodec;
 
   beforeAll(async () => {
     readStore = await createReadStore({ kind: 'memory' });
     const keys = readStore.collection<object>(PERSONAL_DATA_KEYS);
     for (const key of fixture.personalDataKeys) await keys.write(key.id, key.data, { expectedVersion: 0 });
-    codec = new BeneficiaryCodec(new PersonalDataVault(readStore, Buffer.from(fixture.masterKey, 'base64')));
+    keyStore = temporaryKeyStore();
+    const keyring = MasterKeyring.of(Buffer.from(fixture.masterKey, 'base64'));
+    // What intake does at boot: the keys move into the key store, once.
+    expect(await migrateLegacyKeys(readStore, keyStore.keys, keyring)).toEqual({ moved: fixture.personalDataKeys.length, unidentified: 0 });
+    codec = new BeneficiaryCodec(new PersonalDataVault(keyStore.keys, keyring));
   });
 
-  afterAll(() => readStore.close());
+  afterAll(async () => {
+    await readStore.close();
+    await keyStore.close();
+  });
+
+  it('moved every key out of the read store, and a second boot moves nothing', async () => {
+    expect(await readStore.collection(PERSONAL_DATA_KEYS).count()).toBe(0);
+    expect(await keyStore.keys.counts()).toEqual({ byMasterKey: { [MasterKeyring.of(Buffer.from(fixture.masterKey, 'base64')).current.id]: fixture.personalDataKeys.length }, destroyed: 0 });
+    expect(await migrateLegacyKeys(readStore, keyStore.keys, MasterKeyring.of(Buffer.from(fixture.masterKey, 'base64')))).toEqual({ moved: 0, unidentified: 0 });
+  });
 
   it('holds v1 registrations', () => {
     expect(fixture.events.map((event) => [event.type, event.schemaVersion])).toEqual([

@@ -6,8 +6,10 @@ import { BeneficiaryCodec } from './beneficiary.codec';
 import { duplicateDetectionProviders } from './duplicates/duplicates.providers';
 import { ExportBeneficiaryController } from './export-beneficiary/export-beneficiary.controller';
 import { GetBeneficiaryController } from './get-beneficiary/get-beneficiary.controller';
-import { loadMasterKey, MASTER_KEY } from './personal-data/master-key';
+import { personalDataProviders } from './personal-data/personal-data.providers';
 import { PersonalDataVault } from './personal-data/personal-data-vault';
+import { ErasePersonalDataController } from './erase-personal-data/erase-personal-data.controller';
+import { ErasePersonalDataHandler } from './erase-personal-data/erase-personal-data.handler';
 import { RegisterBeneficiaryController } from './register-beneficiary/register-beneficiary.controller';
 import { RegisterBeneficiaryHandler } from './register-beneficiary/register-beneficiary.handler';
 import { RecordProfileController } from './record-profile/record-profile.controller';
@@ -60,18 +62,14 @@ import { OverdueFollowUpsQuery } from './overdue-follow-ups/overdue-follow-ups.q
     CloseCaseController,
     ReopenCaseController,
     DecideDuplicateController,
+    ErasePersonalDataController,
     OverdueFollowUpsQuery,
     CaseFollowUpsConsumer,
     RetentionDueQuery,
     ClosedCasesConsumer,
   ],
   providers: [
-    {
-      provide: PersonalDataVault,
-      inject: [READ_STORE, MASTER_KEY],
-      useFactory: (readStore: ReadStore, masterKey: Buffer) => new PersonalDataVault(readStore, masterKey),
-    },
-    { provide: MASTER_KEY, inject: [SERVICE_CONFIG], useFactory: (config: ServiceConfig) => loadMasterKey(config) },
+    ...personalDataProviders,
     { provide: BeneficiaryCodec, inject: [PersonalDataVault], useFactory: (vault: PersonalDataVault) => new BeneficiaryCodec(vault) },
     RegisterBeneficiaryHandler,
     BeneficiaryCommands,
@@ -88,6 +86,7 @@ import { OverdueFollowUpsQuery } from './overdue-follow-ups/overdue-follow-ups.q
     CloseCaseHandler,
     ReopenCaseHandler,
     DecideDuplicateHandler,
+    ErasePersonalDataHandler,
     { provide: CaseFollowUpsProjection, inject: [READ_STORE], useFactory: (store: ReadStore) => new CaseFollowUpsProjection(store) },
     {
       provide: ClosedCasesProjection,

@@ -11,7 +11,7 @@ import {
 } from '@oriental/contracts';
 import { Decider, DomainCommand, DomainError, IllegalState, RuleViolation } from '@oriental/domain-kit';
 import { Beneficiary, BeneficiaryCase, BeneficiaryEvent, evolve, initialState, Registration } from './beneficiary';
-import { PersonalData } from './personal-data';
+import { ErasureReason, PersonalData } from './personal-data';
 
 /**
  * Commands on a beneficiary's case. Each carries the clock reading (`now`), given by the caller
@@ -41,6 +41,8 @@ export type CloseCase = CaseCommand<'CloseCase', Pick<CaseClosedV1, 'reason'> & 
 export type ReopenCase = CaseCommand<'ReopenCase', WithNote>;
 export type LinkDuplicate = CaseCommand<'LinkDuplicate', { otherBeneficiaryId: string }>;
 export type DismissDuplicate = CaseCommand<'DismissDuplicate', { otherBeneficiaryId: string }>;
+/** Erases the person's personal data (the caller then destroys their key): law 09-08's right to erasure. */
+export type ErasePersonalData = CaseCommand<'ErasePersonalData', { reason: ErasureReason }>;
 
 export type BeneficiaryCommand =
   | RegisterBeneficiary
@@ -57,7 +59,8 @@ export type BeneficiaryCommand =
   | CloseCase
   | ReopenCase
   | LinkDuplicate
-  | DismissDuplicate;
+  | DismissDuplicate
+  | ErasePersonalData;
 
 /** What the command names does not exist (HTTP 404). */
 export class NotFoundInCase extends DomainError {
@@ -116,9 +119,16 @@ const register = ({ now, profile = {}, ...registration }: RegisterBeneficiary['d
 
 /**
  * Commands a closed case still takes: reopening (and closing, refused with its own code), and
- * the withdrawal of a consent, which law 09-08 lets a person make at any time, whatever their case.
+ * the withdrawal of a consent or the erasure of personal data, which law 09-08 lets a person
+ * ask for at any time, whatever their case (and retention ends mostly on closed cases).
  */
-const TAKEN_WHILE_CLOSED = new Set<BeneficiaryCommand['type']>(['ReopenCase', 'CloseCase', 'WithdrawConsent']);
+const TAKEN_WHILE_CLOSED = new Set<BeneficiaryCommand['type']>(['ReopenCase', 'CloseCase', 'WithdrawConsent', 'ErasePersonalData']);
+
+/** Whether a command would record personal data (person fields or a note): refused once it was erased. */
+const recordsPersonalData = (command: Exclude<BeneficiaryCommand, RegisterBeneficiary>): boolean => {
+  if (command.type === 'RecordProfile') return Object.keys(definedFields(command.data.person ?? {})).length > 0;
+  return 'note' in command.data && command.data.note !== undefined;
+};
 
 /** The case a command acts on: it must exist, and be open unless the command is one a closed case takes. */
 const caseFor = (command: Exclude<BeneficiaryCommand, RegisterBeneficiary>, state: Beneficiary): BeneficiaryCase => {
@@ -136,6 +146,9 @@ export const decide = (command: BeneficiaryCommand, state: Beneficiary): Benefic
   const current = caseFor(command, state);
   const { beneficiaryId } = current;
   const at = command.data.now.toISOString();
+  if (current.erasure && recordsPersonalData(command)) {
+    throw new RuleViolation('PERSONAL_DATA_ERASED', `The personal data of beneficiary ${beneficiaryId} was erased: no personal data or note is recorded for them any more`);
+  }
 
   switch (command.type) {
     case 'RecordProfile': {
@@ -222,6 +235,10 @@ export const decide = (command: BeneficiaryCommand, state: Beneficiary): Benefic
       const data = { beneficiaryId, otherBeneficiaryId, decidedAt: at };
       return [command.type === 'LinkDuplicate' ? { type: 'DuplicateLinked', data } : { type: 'DuplicateDismissed', data }];
     }
+    case 'ErasePersonalData':
+      // Erased already: nothing to append (the caller destroys the key again all the same).
+      if (current.erasure) return [];
+      return [{ type: 'PersonalDataErased', data: { beneficiaryId, reason: command.data.reason, erasedAt: at } }];
     default: {
       const unknown: never = command;
       throw new Error(`Unknown command ${JSON.stringify(unknown)}`);

@@ -40,6 +40,7 @@ export const SEALED_FIELD = {
   CaseReopened: 'note',
   DuplicateLinked: null,
   DuplicateDismissed: null,
+  PersonalDataErased: null,
 } as const satisfies { [Type in BeneficiaryEventType]: keyof Extract<BeneficiaryEvent, { type: Type }>['data'] | null };
 
 /**
@@ -64,6 +65,7 @@ export const BENEFICIARY_EVENT_VERSIONS = {
   CaseReopened: 1,
   DuplicateLinked: 1,
   DuplicateDismissed: 1,
+  PersonalDataErased: 1,
 } as const satisfies Record<BeneficiaryEventType, number>;
 
 type StoredData = Record<string, unknown>;

@@ -20,7 +20,7 @@ import {
   TransferRequestedV1,
 } from '@oriental/contracts';
 import { DomainEvent } from '@oriental/domain-kit';
-import { PersonalData } from './personal-data';
+import { ErasureReason, PersonalData } from './personal-data';
 
 /**
  * A beneficiary: a person a reception cell receives, guides, supports and refers. They are an
@@ -105,6 +105,12 @@ interface DuplicateDecisionData {
 }
 export type DuplicateLinked = DomainEvent<'DuplicateLinked', DuplicateDecisionData>;
 export type DuplicateDismissed = DomainEvent<'DuplicateDismissed', DuplicateDecisionData>;
+/**
+ * The person's personal data was erased: their key is destroyed right after this event is
+ * appended, so that every value sealed with it (person, notes) is unreadable everywhere. The
+ * rest of the case (category, needs, referrals, indicators) stays. Kept in intake only.
+ */
+export type PersonalDataErased = DomainEvent<'PersonalDataErased', { beneficiaryId: string; reason: ErasureReason; erasedAt: string }>;
 
 export type BeneficiaryEvent =
   | BeneficiaryRegistered
@@ -122,7 +128,8 @@ export type BeneficiaryEvent =
   | CaseClosed
   | CaseReopened
   | DuplicateLinked
-  | DuplicateDismissed;
+  | DuplicateDismissed
+  | PersonalDataErased;
 
 export type BeneficiaryEventType = BeneficiaryEvent['type'];
 
@@ -164,6 +171,11 @@ export interface Closure {
 
 export type DuplicateDecision = 'linked' | 'dismissed';
 
+export interface Erasure {
+  reason: ErasureReason;
+  erasedAt: string;
+}
+
 /** An open or closed case: the registration (with current consent and profile) and what followed. */
 export interface BeneficiaryCase extends Registration {
   status: 'open' | 'closed';
@@ -174,6 +186,8 @@ export interface BeneficiaryCase extends Registration {
   closure: Closure | null;
   /** Decisions on possible duplicates, by the other beneficiary's id. */
   duplicates: Record<string, DuplicateDecision>;
+  /** Set once the person's personal data was erased: nothing personal is recorded for them again. */
+  erasure: Erasure | null;
 }
 
 export type Beneficiary = { status: 'unknown' } | BeneficiaryCase;
@@ -181,6 +195,23 @@ export type Beneficiary = { status: 'unknown' } | BeneficiaryCase;
 export const initialState: Beneficiary = { status: 'unknown' };
 
 const withNote = (note: Opened<string> | undefined): { note?: Opened<string> } => (note === undefined ? {} : { note });
+
+/** A note that existed reads as null (its key is gone); an absent one stays absent. */
+const erasedNote = <T extends { note?: Opened<string> }>(value: T): T => (value.note === undefined ? value : { ...value, note: null });
+
+/** The case with every personal value (the person, every note) as a reader without the key sees it: null. */
+const withoutPersonalData = (current: BeneficiaryCase): BeneficiaryCase => ({
+  ...current,
+  person: null,
+  followUps: Object.fromEntries(
+    Object.entries(current.followUps).map(([id, followUp]) => [
+      id,
+      { ...erasedNote(followUp), ...(followUp.outcomeNote === undefined ? {} : { outcomeNote: null }) },
+    ]),
+  ),
+  pendingTransfer: current.pendingTransfer && erasedNote(current.pendingTransfer),
+  closure: current.closure && erasedNote(current.closure),
+});
 
 /** Only a registration starts a case; any other event on an unknown beneficiary is a corrupt stream. */
 const caseOf = (state: Beneficiary, event: BeneficiaryEvent): BeneficiaryCase => {
@@ -190,7 +221,7 @@ const caseOf = (state: Beneficiary, event: BeneficiaryEvent): BeneficiaryCase =>
 
 export const evolve = (state: Beneficiary, event: BeneficiaryEvent): Beneficiary => {
   if (event.type === 'BeneficiaryRegistered') {
-    return { status: 'open', ...event.data, needs: {}, followUps: {}, pendingTransfer: null, closure: null, duplicates: {} };
+    return { status: 'open', ...event.data, needs: {}, followUps: {}, pendingTransfer: null, closure: null, duplicates: {}, erasure: null };
   }
   const current = caseOf(state, event);
   switch (event.type) {
@@ -238,6 +269,8 @@ export const evolve = (state: Beneficiary, event: BeneficiaryEvent): Beneficiary
       return { ...current, duplicates: { ...current.duplicates, [event.data.otherBeneficiaryId]: 'linked' } };
     case 'DuplicateDismissed':
       return { ...current, duplicates: { ...current.duplicates, [event.data.otherBeneficiaryId]: 'dismissed' } };
+    case 'PersonalDataErased':
+      return { ...withoutPersonalData(current), erasure: { reason: event.data.reason, erasedAt: event.data.erasedAt } };
     default: {
       const unknown: never = event;
       return unknown;

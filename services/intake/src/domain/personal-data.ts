@@ -75,3 +75,11 @@ export type PersonalData = z.output<typeof personalDataSchema>;
  * people or circumstances, so they are personal data too: sealed in the store, never published.
  */
 export const noteSchema = personalText(2000, { multiline: true });
+
+/**
+ * Why a person's personal data is erased (law 09-08: rectification, erasure and opposition; the
+ * retention a purpose allows). A closed list, never free text: the erasure event stays in the
+ * log, in clear, after the key that could have sealed a note is gone.
+ */
+export const ErasureReasons = ['person_request', 'consent_withdrawn', 'retention_expired', 'unlawful_processing', 'legal_obligation'] as const;
+export type ErasureReason = (typeof ErasureReasons)[number];

@@ -3,10 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEventStore, EventStore } from '@oriental/event-store';
+import { SqliteKeyStore } from '@oriental/key-store';
 import { BeneficiaryEvent, beneficiaryStream, PersonalData } from '@oriental/intake-domain';
 import { createReadStore, ProjectionCheckpoints, ReadStore } from '@oriental/read-store';
 import { eventually } from '@oriental/testing';
 import { BeneficiaryCodec } from '../beneficiary.codec';
+import { MasterKeyring } from '../personal-data/master-keyring';
 import { PersonalDataVault } from '../personal-data/personal-data-vault';
 import { DuplicateIndex, duplicateIndexCollection } from './duplicate-index';
 import { DUPLICATE_INDEX_FOLLOWER, DuplicateIndexFollower } from './duplicate-index.follower';
@@ -18,6 +20,7 @@ describe('DuplicateIndexFollower', () => {
   let dir: string;
   let store: EventStore;
   let readStore: ReadStore;
+  let keyStore: SqliteKeyStore;
   let codec: BeneficiaryCodec;
   let keys: DuplicateKeys;
   let index: DuplicateIndex;
@@ -63,7 +66,8 @@ describe('DuplicateIndexFollower', () => {
     store = await createEventStore({ kind: 'sqlite', file: join(dir, 'events.sqlite') });
     readStore = await createReadStore({ kind: 'memory', file: join(dir, 'intake.read-models.sqlite') });
     const masterKey = randomBytes(32);
-    codec = new BeneficiaryCodec(new PersonalDataVault(readStore, masterKey));
+    keyStore = new SqliteKeyStore(join(dir, 'keys.sqlite'));
+    codec = new BeneficiaryCodec(new PersonalDataVault(keyStore, MasterKeyring.of(masterKey)));
     keys = new DuplicateKeys(masterKey);
     index = new DuplicateIndex(readStore, keys);
     follower = newFollower();
@@ -71,6 +75,7 @@ describe('DuplicateIndexFollower', () => {
 
   afterEach(async () => {
     await follower.stop();
+    await keyStore.close();
     await readStore.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -12,11 +12,15 @@ import { duplicateIndexCollection, duplicateIndexProjection, IndexChange } from 
 /** The follower's checkpoint name, in intake's read store (`projection_checkpoints`). */
 export const DUPLICATE_INDEX_FOLLOWER = 'intake-duplicate-index';
 
+/** Which key the index's hashes are under (`DuplicateKeys.keyId`), one document. */
+export const DUPLICATE_INDEX_KEY = 'intake_duplicate_index_key';
+
 /**
  * The stored events that may change who a beneficiary is as far as the index knows: the
- * registration, and a correction of their personal data (the fields it gives replace theirs).
+ * registration, a correction of their personal data (the fields it gives replace theirs), and
+ * the erasure of their personal data (their hashes are removed: they are found under nothing).
  */
-const INDEXED_EVENT_TYPES: ReadonlySet<string> = new Set(['BeneficiaryRegistered', 'PersonalDataRecorded']);
+const INDEXED_EVENT_TYPES: ReadonlySet<string> = new Set(['BeneficiaryRegistered', 'PersonalDataRecorded', 'PersonalDataErased']);
 
 /** The one lane that writes the index: only this follower does. */
 const LANE = 'follower';
@@ -65,8 +69,13 @@ export class DuplicateIndexFollower implements OnApplicationBootstrap, BeforeApp
     return this.stop();
   }
 
-  /** Loads the checkpoint and follows the log from there; rejects only when the checkpoint cannot be read. */
-  start(): Promise<void> {
+  /**
+   * Loads the checkpoint and follows the log from there; rejects only when the checkpoint cannot
+   * be read. An index whose hashes are under another key (the master key was rotated) is emptied
+   * first and built again from the log.
+   */
+  async start(): Promise<void> {
+    await this.forgetHashesUnderAnotherKey();
     return this.follower.start();
   }
 
@@ -78,6 +87,25 @@ export class DuplicateIndexFollower implements OnApplicationBootstrap, BeforeApp
   /** How far the index got, and whether it is failing: shown on `/health`. */
   status(): LogFollowerStatus {
     return this.follower.status();
+  }
+
+  /**
+   * Hashes made under a retired master key find nobody under the new one: the index is emptied
+   * and its checkpoint reset, so that the follower indexes every person again. An index without
+   * a recorded key (made before keys could change) is under the current one.
+   */
+  private async forgetHashesUnderAnotherKey(): Promise<void> {
+    const { readStore, keys } = this.options;
+    const recorded = readStore.collection<{ keyId: string }>(DUPLICATE_INDEX_KEY);
+    const stored = await recorded.get('index');
+    if (stored?.data.keyId === keys.keyId) return;
+    if (stored) {
+      await duplicateIndexCollection(readStore).drop();
+      await new ProjectionCheckpoints(readStore).reset(DUPLICATE_INDEX_FOLLOWER);
+      new Logger('DuplicateIndexFollower').log('the personal-data master key changed: indexing every person again under the new one');
+    }
+    // Lost to another instance doing the same at the same time: theirs is the same key.
+    await recorded.write('index', { keyId: keys.keyId }, { expectedVersion: stored?.version ?? 0 });
   }
 
   private async index(events: StoredEvent[]): Promise<void> {

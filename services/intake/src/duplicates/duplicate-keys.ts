@@ -43,10 +43,16 @@ const INDEX_KEY_INFO = 'oriental-cells/intake/duplicate-index/hmac-sha256/v1';
  */
 export class DuplicateKeys {
   private readonly key: Buffer;
+  /**
+   * Names the key (a keyed hash of a constant, never the key): the index records which key its
+   * hashes are under, and is rebuilt when the master key was rotated (`DuplicateIndexFollower`).
+   */
+  readonly keyId: string;
 
   constructor(masterKey: Buffer) {
     if (masterKey.length !== 32) throw new Error('The personal-data master key must be 32 bytes');
     this.key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), INDEX_KEY_INFO, 32));
+    this.keyId = this.hash('key-id').slice(0, 16);
   }
 
   /** The hashes a person is indexed under. */

@@ -9,7 +9,7 @@ import {
   Sexes,
   TransferReasons,
 } from '@oriental/contracts';
-import { Beneficiary, personalDataSchema } from '@oriental/intake-domain';
+import { Beneficiary, ErasureReasons, personalDataSchema } from '@oriental/intake-domain';
 import { z } from 'zod';
 
 const instant = z.iso.datetime({ offset: true });
@@ -33,6 +33,10 @@ export const beneficiaryCaseAnswer = z.object({
   profile: beneficiaryProfileSchema,
   person: personalDataSchema.nullable().meta({ description: 'Personal data, opened for intake; null once erased' }),
   personalData: z.enum(['present', 'erased']),
+  erasure: z
+    .object({ reason: z.enum(ErasureReasons), erasedAt: instant })
+    .nullable()
+    .meta({ description: 'Why and when the personal data was erased (POST /beneficiaries/{id}/erasure); null when it was not' }),
   needs: z.array(
     z.object({ code: z.string(), priority: z.enum(NeedPriorities), status: z.enum(['open', 'met']), assessedAt: instant, metAt: instant.optional() }),
   ),

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { dataFile, ServiceConfig } from '@oriental/service-kit';
+import { MasterKeyring } from './master-keyring';
 
 /** Where versions before ADR 0010 kept the generated key: inside DATA_DIR, beside the data. */
 const LEGACY_KEY_FILE = 'personal-data.master.key';
@@ -52,8 +53,29 @@ const moveLegacyKeyOut = (config: ServiceConfig): void => {
   new Logger('personal-data').warn(`moved the personal-data master key out of DATA_DIR: ${legacy} -> ${target}`);
 };
 
+/**
+ * Where the embedded run keeps the master key a rotation retires, until every key it wrapped is
+ * rewrapped: `<MASTER_KEY_FILE>.previous`, beside the current one, outside DATA_DIR.
+ */
+export const previousMasterKeyFile = (config: ServiceConfig): string => `${config.masterKeyFile}.previous`;
+
+/**
+ * Every master key the service holds: the current one (wraps new keys) and those a rotation in
+ * progress retires (still unwrap what is not rewrapped yet): PERSONAL_DATA_PREVIOUS_MASTER_KEYS,
+ * and the embedded run's `<MASTER_KEY_FILE>.previous` when it exists (ADR 0012).
+ */
+export const loadMasterKeyring = (config: ServiceConfig): MasterKeyring => {
+  const current = loadMasterKey(config);
+  const previousFile = previousMasterKeyFile(config);
+  const previous = [
+    ...config.PERSONAL_DATA_PREVIOUS_MASTER_KEYS.map((key) => Buffer.from(key, 'base64')),
+    ...(!config.PERSONAL_DATA_MASTER_KEY && existsSync(previousFile) ? [Buffer.from(readFileSync(previousFile, 'utf8').trim(), 'base64')] : []),
+  ];
+  return MasterKeyring.of(current, previous);
+};
+
 /** Creates `file` 0600 (failing if it exists) and syncs it to disk before returning. */
-const writeOwnerOnly = (file: string, content: string): void => {
+export const writeOwnerOnly = (file: string, content: string): void => {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const fd = openSync(file, 'wx', 0o600);
   try {
@@ -64,5 +86,8 @@ const writeOwnerOnly = (file: string, content: string): void => {
   }
 };
 
-/** DI token of the master key, loaded once per service (its first load may move an old key file). */
+/** DI token of the current master key, loaded once per service (its first load may move an old key file). */
 export const MASTER_KEY = Symbol('PersonalDataMasterKey');
+
+/** DI token of the master keyring: the current key and those a rotation in progress retires. */
+export const MASTER_KEYRING = Symbol('PersonalDataMasterKeyring');

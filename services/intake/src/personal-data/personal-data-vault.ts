@@ -1,67 +1,39 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { SealedData } from '@oriental/intake-domain';
-import { DocumentCollection, ReadStore } from '@oriental/read-store';
+import type { KeyStore } from '@oriental/key-store';
+import { RuleViolation } from '@oriental/domain-kit';
+import { open, seal } from './aes-gcm';
+import { MasterKeyring } from './master-keyring';
 
 /**
  * Personal data never leaves intake unencrypted: each beneficiary's identity is sealed with a
- * key of their own (AES-256-GCM), and that key is stored wrapped by the service's master key.
- * Destroying a beneficiary's key makes their personal data unreadable in every stored event
- * (crypto-shredding) without rewriting the log.
+ * key of their own (AES-256-GCM), and that key is kept in the key store (ADR 0012) wrapped by
+ * the service's master key. Destroying a beneficiary's key makes their personal data unreadable
+ * in every stored event (crypto-shredding) without rewriting the log; its tombstone makes sure
+ * nothing is sealed for them again.
  */
-interface WrappedKey {
-  iv: string;
-  tag: string;
-  key: string;
-}
 
+/** The collection where intake kept the wrapped keys before the key store: read once, by `migrateLegacyKeys`. */
 export const PERSONAL_DATA_KEYS = 'intake_personal_data_keys';
 
-/**
- * Random bytes for keys and IVs, drawn from one CSPRNG buffer refilled 4 KiB at a time: each
- * `randomBytes` call is a trip into OpenSSL, and a registration needs three (a key, two IVs).
- * Bytes are handed out once and never reused (what `crypto.randomUUID` does for its ids).
- */
-const ENTROPY_POOL_SIZE = 4096;
-let entropyPool = Buffer.alloc(0);
-let entropyOffset = 0;
-const freshBytes = (size: number): Buffer => {
-  if (entropyOffset + size > entropyPool.length) {
-    entropyPool = randomBytes(ENTROPY_POOL_SIZE);
-    entropyOffset = 0;
+/** Personal data of a person whose data was erased: nothing is sealed for them any more (HTTP 422). */
+export class SealingAfterErasure extends RuleViolation {
+  constructor(beneficiaryId: string) {
+    super('PERSONAL_DATA_ERASED', `The personal data of beneficiary ${beneficiaryId} was erased: none can be recorded for them any more`);
   }
-  entropyOffset += size;
-  return entropyPool.subarray(entropyOffset - size, entropyOffset);
-};
-
-const seal = (key: Buffer, plaintext: Buffer, aad: string) => {
-  const iv = freshBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(aad));
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return { iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ciphertext: ciphertext.toString('base64') };
-};
-
-const open = (key: Buffer, sealed: { iv: string; tag: string; ciphertext: string }, aad: string): Buffer => {
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
-  decipher.setAAD(Buffer.from(aad));
-  decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
-  return Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64')), decipher.final()]);
-};
+}
 
 export class PersonalDataVault {
-  private readonly keys: DocumentCollection<WrappedKey>;
-
   constructor(
-    readStore: ReadStore,
-    private readonly masterKey: Buffer,
-  ) {
-    if (masterKey.length !== 32) throw new Error('The personal-data master key must be 32 bytes');
-    this.keys = readStore.collection<WrappedKey>(PERSONAL_DATA_KEYS);
-  }
+    private readonly keys: KeyStore,
+    private readonly keyring: MasterKeyring,
+  ) {}
 
-  /** `newPerson`: sealing a registration, whose key almost never exists yet (see `sealingKey`). */
+  /**
+   * `newPerson`: sealing a registration, whose key almost never exists yet (see `sealingKey`).
+   * Throws SealingAfterErasure when the beneficiary's key was destroyed.
+   */
   async seal(beneficiaryId: string, value: unknown, { newPerson = false }: { newPerson?: boolean } = {}): Promise<SealedData> {
-    const key = (!newPerson && (await this.storedKey(beneficiaryId))) || (await this.sealingKey(beneficiaryId));
+    const key = (!newPerson && (await this.storedKey(beneficiaryId, { refuseErased: true }))) || (await this.sealingKey(beneficiaryId));
     return { alg: 'A256GCM', kid: beneficiaryId, ...seal(key, Buffer.from(JSON.stringify(value)), beneficiaryId) };
   }
 
@@ -72,9 +44,9 @@ export class PersonalDataVault {
     return JSON.parse(open(key, sealed, sealed.kid).toString('utf8')) as T;
   }
 
-  /** Crypto-shredding: after this, every sealed value of the beneficiary is unreadable. */
-  async destroyKey(beneficiaryId: string): Promise<void> {
-    await this.keys.delete(beneficiaryId);
+  /** Crypto-shredding: after this, every sealed value of the beneficiary is unreadable, and nothing is sealed for them again. */
+  async destroyKey(beneficiaryId: string, at: Date = new Date()): Promise<void> {
+    await this.keys.destroy(beneficiaryId, at);
   }
 
   /**
@@ -83,21 +55,27 @@ export class PersonalDataVault {
    * key is almost always new; later notes of a case read the existing key before this.
    */
   private async sealingKey(beneficiaryId: string): Promise<Buffer> {
-    for (;;) {
-      const key = freshBytes(32);
-      const wrapped = seal(this.masterKey, key, `key:${beneficiaryId}`);
-      if (await this.keys.write(beneficiaryId, { iv: wrapped.iv, tag: wrapped.tag, key: wrapped.ciphertext }, { expectedVersion: 0 })) {
+    const { key, wrapped } = this.keyring.newDataKey(beneficiaryId);
+    switch (await this.keys.put(beneficiaryId, wrapped)) {
+      case 'created':
         return key;
+      case 'exists': {
+        // Two requests raced to create it: the loser uses the winner's key.
+        const stored = await this.storedKey(beneficiaryId, { refuseErased: true });
+        if (stored) return stored;
+        throw new SealingAfterErasure(beneficiaryId);
       }
-      // Two requests may race to create it: the loser uses the winner's key.
-      const stored = await this.storedKey(beneficiaryId);
-      if (stored) return stored;
-      // Destroyed between the two calls: a new registration creates a new key.
+      case 'destroyed':
+        throw new SealingAfterErasure(beneficiaryId);
     }
   }
 
-  private async storedKey(beneficiaryId: string): Promise<Buffer | undefined> {
+  private async storedKey(beneficiaryId: string, { refuseErased = false } = {}): Promise<Buffer | undefined> {
     const stored = await this.keys.get(beneficiaryId);
-    return stored ? open(this.masterKey, { ...stored.data, ciphertext: stored.data.key }, `key:${beneficiaryId}`) : undefined;
+    if (stored?.status === 'destroyed') {
+      if (refuseErased) throw new SealingAfterErasure(beneficiaryId);
+      return undefined;
+    }
+    return stored ? this.keyring.unwrap(beneficiaryId, stored.wrapped) : undefined;
   }
 }

@@ -14,9 +14,9 @@ export class RecordProfileController {
   @Allow(...CASE_STAFF)
   @Post(':id/profile')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: "Records or corrects a beneficiary's profile (fields of their category) and personal data" })
+  @ApiOperation({ summary: "Records or corrects a beneficiary's profile (fields of their category) and personal data: the rectification route of law 09-08" })
   @ApiBodyOf(recordProfileBody)
-  @ApiCaseCommand(OK, 'PROFILE_FIELD_NOT_FOR_CATEGORY, PROFILE_DATE_IN_FUTURE, CASE_CLOSED')
+  @ApiCaseCommand(OK, 'PROFILE_FIELD_NOT_FOR_CATEGORY, PROFILE_DATE_IN_FUTURE, CASE_CLOSED, PERSONAL_DATA_ERASED (person fields after an erasure)')
   async record(
     @Param('id', uuidParam('id')) beneficiaryId: string,
     @Body(new ZodBodyPipe(recordProfileBody)) body: RecordProfileBody,

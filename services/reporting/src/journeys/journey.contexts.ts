@@ -82,6 +82,8 @@ const summarizeIntake = (event: BeneficiaryEvent): string => {
       return `Linked to possible duplicate ${event.data.otherBeneficiaryId} (same person)`;
     case 'DuplicateDismissed':
       return `Possible duplicate ${event.data.otherBeneficiaryId} dismissed (not the same person)`;
+    case 'PersonalDataErased':
+      return `Personal data erased: ${event.data.reason}`;
     default: {
       const unknown: never = event;
       return `${(unknown as { type: string }).type} recorded`;

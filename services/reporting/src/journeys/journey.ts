@@ -37,6 +37,8 @@ export const readJourneyEvents = async (store: Pick<EventStore, 'readJourney'>, 
 };
 
 const SEALED = '[personal data: encrypted]';
+/** Sealed with a key destroyed since: no one can read it any more, wherever it is stored. */
+const ERASED = '[personal data: erased]';
 const FREE_TEXT = '[free text: withheld]';
 /** Free text agents type (notes, a consent override's reason) may name people: withheld like personal data. */
 const freeTextKeys = new Set(['note', 'notes']);
@@ -44,21 +46,29 @@ const freeTextKeys = new Set(['note', 'notes']);
 const WITHHELD = '[personal data: withheld]';
 const personalKeys = new Set(['birthYear']);
 
-/** Sealed personal data is shown as such (the journey never decrypts it), and free text is withheld. */
-const redact = (value: unknown, key?: string, parent?: string): unknown => {
-  if (Array.isArray(value)) return value.map((item) => redact(item));
+/**
+ * Sealed personal data is shown as such (the journey never decrypts it), or as erased when its
+ * key (`kid`, the beneficiary) was destroyed, and free text is withheld.
+ */
+const redact = (value: unknown, erased: ReadonlySet<string>, key?: string, parent?: string): unknown => {
+  if (Array.isArray(value)) return value.map((item) => redact(item, erased));
   if (value && typeof value === 'object') {
-    if ((value as { alg?: unknown }).alg === 'A256GCM' && 'ciphertext' in value) return SEALED;
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k, key)]));
+    if ((value as { alg?: unknown }).alg === 'A256GCM' && 'ciphertext' in value) return erased.has(String((value as { kid?: unknown }).kid)) ? ERASED : SEALED;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, erased, k, key)]));
   }
   if (typeof value === 'string' && key !== undefined && (freeTextKeys.has(key) || (parent === 'consentOverride' && key === 'reason'))) return FREE_TEXT;
   if (key !== undefined && personalKeys.has(key)) return WITHHELD;
   return value;
 };
 
-/** The entries of a journey, each with its one-line summary. */
+/** The beneficiaries whose personal data the events say was erased (intake's `PersonalDataErased`): their keys are destroyed. */
+const erasedIn = (events: readonly StoredEvent[]): Set<string> =>
+  new Set(events.filter((event) => event.type === 'PersonalDataErased' && event.stream.startsWith('beneficiary-')).map((event) => String((event.data as { beneficiaryId?: unknown }).beneficiaryId)));
+
+/** The entries of a journey, each with its one-line summary; sealed values of an erased person show as erased. */
 export const journeyEntries = (events: readonly StoredEvent[]): JourneyEntry[] => {
   const lines = summaries(events);
+  const erased = erasedIn(events);
   return events.map((stored, index) => ({
     type: stored.type,
     occurredAt: stored.metadata.occurredAt,
@@ -68,7 +78,7 @@ export const journeyEntries = (events: readonly StoredEvent[]): JourneyEntry[] =
     revision: stored.revision,
     position: stored.position,
     summary: lines[index]!,
-    data: redact(stored.data),
+    data: redact(stored.data, erased),
   }));
 };
 

@@ -1,0 +1,43 @@
+import { ConfigurationError, loadConfig } from '@oriental/service-kit';
+import { BackupRefused, backupDataDir } from './backup';
+
+const USAGE = `usage: npm run backup -- <target dir>
+
+Copies the embedded event store (DATA_DIR/events.sqlite) and key store (DATA_DIR/keys.sqlite)
+into <target dir> (new or empty, outside DATA_DIR) with SQLite's online backup: the network may
+keep running. Writes backup.json beside them.
+
+The master key is NOT in the backup: without it the copies open nobody. Back it up apart
+(MASTER_KEY_FILE, default <DATA_DIR>.master.key; or PERSONAL_DATA_MASTER_KEY), and keep each
+backup with the master key of its time (a rotation retires the old one).
+
+Restore: copy both files into an empty DATA_DIR (0700), put the master key where MASTER_KEY_FILE
+says, run \`npm run rebuild\` (read models), then \`npm start\`.
+`;
+
+/** Exit codes: 0 done; 1 refused or failed; 2 a wrong argument. */
+const main = async () => {
+  const args = process.argv.slice(2);
+  if (args.includes('-h') || args.includes('--help')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (args.length !== 1 || args[0]!.startsWith('-')) {
+    process.stderr.write(USAGE);
+    process.exit(2);
+  }
+  const config = loadConfig();
+  const manifest = await backupDataDir(config, args[0]!);
+  const { [`events.sqlite`]: events, [`keys.sqlite`]: keys } = manifest.files;
+  const active = Object.values(keys.keys).reduce((sum, n) => sum + n, 0);
+  process.stdout.write(
+    `backed up ${events.events} events and ${active} keys (${keys.destroyed} destroyed) into ${args[0]} at ${manifest.createdAt}\n` +
+      `the master key is not in it: it is at ${manifest.masterKey.location}; back it up apart, never beside this backup\n`,
+  );
+};
+
+main().catch((error) => {
+  const expected = error instanceof ConfigurationError || error instanceof BackupRefused;
+  process.stderr.write(expected ? `${error.message}\n` : `backup failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
