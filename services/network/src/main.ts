@@ -13,7 +13,11 @@ const main = async () => {
       Object.entries(network.urls)
         .map(([name, url]) => `  ${name.padEnd(18)} ${url}   docs: ${url}/docs   health: ${url}/health`)
         .join('\n') +
-      '\n\n',
+      (config.AUTH_MODE === 'embedded'
+        ? '\n\nEvery call but /health needs a bearer token of the embedded issuer, e.g.\n' +
+          '  TOKEN=$(npm run -s token -- --role cell_agent --cell oujda)\n' +
+          '  curl -H "Authorization: Bearer $TOKEN" -H "X-Purpose: casework" ' + `${network.urls.intake}/beneficiaries/<id>\n\n`
+        : `\n\nEvery call but /health needs a bearer token of ${config.OIDC_ISSUER}\n\n`),
   );
   stopOnSignals(() => network.stop(), config.SHUTDOWN_GRACE_MS, logger);
 };
