@@ -4,6 +4,7 @@ const { createConnection } = require('node:net');
 
 const localDefaults = {
   KAFKA_BROKERS: { url: '127.0.0.1:9092', host: '127.0.0.1', port: 9092 },
+  KAFKA_SCRAM_BROKERS: { url: '127.0.0.1:9094', host: '127.0.0.1', port: 9094 },
   MONGODB_URI: { url: 'mongodb://127.0.0.1:27017', host: '127.0.0.1', port: 27017 },
 };
 

@@ -3,10 +3,12 @@
  * with a printed reason; when REQUIRE_INFRA names the server (CI: REQUIRE_INFRA=kafka,mongodb)
  * a missing server is a failure, never a skip.
  */
-export type InfraName = 'kafka' | 'mongodb' | 'kurrentdb' | 'keycloak';
+export type InfraName = 'kafka' | 'kafka-scram' | 'mongodb' | 'kurrentdb' | 'keycloak';
 
 export const InfraVariables: Record<InfraName, string> = {
   kafka: 'KAFKA_BROKERS',
+  /** A SASL_SSL (SCRAM over TLS) listener of the local broker (infra/local/kafka-start.sh, port 9094); CA in KAFKA_SCRAM_CA_FILE. */
+  'kafka-scram': 'KAFKA_SCRAM_BROKERS',
   mongodb: 'MONGODB_URI',
   kurrentdb: 'KURRENTDB_URL',
   /** Keycloak's base URL (http://127.0.0.1:8180 from infra/local/keycloak-start.sh), serving the `oriental` realm. */
