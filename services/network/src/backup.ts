@@ -42,6 +42,13 @@ const copyDatabase = async (source: string, target: string): Promise<void> => {
   } finally {
     db.close();
   }
+  // A copy of a WAL database is one too: made a single self-contained file (the stores turn WAL back on when they open it).
+  const copy = new Database(target, { fileMustExist: true });
+  try {
+    copy.pragma('journal_mode = DELETE');
+  } finally {
+    copy.close();
+  }
   chmodSync(target, 0o600);
 };
 
