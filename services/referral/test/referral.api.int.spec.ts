@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { EventStore } from '@oriental/event-store';
 import { createReadStore } from '@oriental/read-store';
 import { loadReferenceData } from '@oriental/reference-data';
-import { fixedClock, Infrastructure, issueToken, JsonLogger, loadConfig, openInfrastructure, rebuildReadModels, RunningService, startService, TokenRequest } from '@oriental/service-kit';
+import { fixedClock, Infrastructure, issueToken, JsonLogger, loadConfig, openInfrastructure, rebuildReadModels, RunningService, ServiceConfig, startService, TokenRequest } from '@oriental/service-kit';
 import { checkResponsesAgainstOpenApiOf, eventually } from '@oriental/testing';
 import request from 'supertest';
 import { PartnerDirectorySeeder } from '../src/partner-directory/partner-directory.seeder';
@@ -34,6 +34,7 @@ describe('referral API', () => {
   let dataDir: string;
   let service: RunningService;
   let infrastructure: Infrastructure;
+  let config: ServiceConfig;
   let store: EventStore;
   let facts: ReturnType<typeof intakeFacts>;
   const tokens = new Map<string, string>();
@@ -46,7 +47,7 @@ describe('referral API', () => {
   };
 
   const start = async () => {
-    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'error' });
+    config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'error' });
     infrastructure = await openInfrastructure(config, 'referral');
     store = infrastructure.eventStore;
     facts = intakeFacts(store, infrastructure.bus, () => clock.now());
@@ -497,7 +498,7 @@ describe('referral API', () => {
     it('rebuild from the log into what the bus built', async () => {
       const rebuiltStore = await createReadStore({ kind: 'memory', file: join(dataDir, 'rebuilt.sqlite') });
       try {
-        const models = referralService.readModels!(rebuiltStore);
+        const models = referralService.readModels!(rebuiltStore, config);
         await rebuildReadModels(store, models);
         const live = service.app.get(ReferralListProjection);
         const rebuilt = models.find((model): model is ReferralListProjection => model instanceof ReferralListProjection)!;
