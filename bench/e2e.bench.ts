@@ -26,6 +26,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { aRegistrationBody } from '@oriental/intake/testing';
+import { loadConfig } from '@oriental/service-kit';
+import { agentOf, benchTokens } from './lib/bench-tokens';
 import { BenchNetwork, reportTotal, startBenchNetwork } from './lib/embedded-network';
 import { LagResult, measureLag, warmUp } from './lib/registration-lag';
 import { freePort } from '@oriental/testing';
@@ -94,18 +96,20 @@ const sequential = async () => {
   const network = await startEmbedded();
   const lags: number[] = [];
   const posts: number[] = [];
+  const { tokens } = network;
   for (let i = 0; i < REGISTRATIONS; i++) {
+    const registration = aRegistrationBody();
     const sent = performance.now();
     const response = await fetch(`${network.intake}/beneficiaries`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${Date.now()}-${i}` },
-      body: JSON.stringify(aRegistrationBody()),
+      headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${Date.now()}-${i}`, authorization: agentOf(tokens, registration.cellId) },
+      body: JSON.stringify(registration),
     });
     if (response.status !== 201) throw new Error(`POST answered ${response.status}`);
     await response.arrayBuffer();
     const answered = performance.now();
     posts.push(answered - sent);
-    while ((await reportTotal(network.reporting)) < i + 1) await new Promise((resolve) => setImmediate(resolve));
+    while ((await reportTotal(network.reporting, tokens.auditor)) < i + 1) await new Promise((resolve) => setImmediate(resolve));
     lags.push(performance.now() - answered);
   }
   const p50 = percentile(lags, 50);
@@ -180,16 +184,18 @@ const distributed = async (rate: number, seconds: number) => {
   const booted = performance.now();
   await waitForServices(services);
   const [intake, reporting] = services.map((service) => service.url) as [string, string];
+  // The services' issuer keeps its key under the DATA_DIR they share with this process.
+  const tokens = await benchTokens(loadConfig({ DATA_DIR: dataDir }));
   process.stderr.write(`intake and reporting healthy after ${((performance.now() - booted) / 1000).toFixed(1)} s (logs in ${dataDir}); warming up\n`);
-  await warmUp(intake, reporting, WARM_UP_REGISTRATIONS);
-  printLag('distributed: intake + reporting processes, Kafka, MongoDB-compatible server', rate, seconds, await measureLag(intake, reporting, { rate, seconds }));
+  await warmUp(intake, reporting, tokens, WARM_UP_REGISTRATIONS);
+  printLag('distributed: intake + reporting processes, Kafka, MongoDB-compatible server', rate, seconds, await measureLag(intake, reporting, tokens, { rate, seconds }));
   if (args.profile) process.stderr.write(`CPU profiles of intake and reporting go to ${resolve(args.profile)} when they stop\n`);
 };
 
 const embeddedAtRate = async (rate: number, seconds: number) => {
   const network = await startEmbedded();
-  await warmUp(network.intake, network.reporting, WARM_UP_REGISTRATIONS);
-  printLag('embedded network', rate, seconds, await measureLag(network.intake, network.reporting, { rate, seconds }));
+  await warmUp(network.intake, network.reporting, network.tokens, WARM_UP_REGISTRATIONS);
+  printLag('embedded network', rate, seconds, await measureLag(network.intake, network.reporting, network.tokens, { rate, seconds }));
 };
 
 const main = async () => {

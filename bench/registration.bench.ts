@@ -31,6 +31,7 @@ import { intakeService } from '@oriental/intake';
 import { startNetwork } from '@oriental/network';
 import { loadConfig, openInfrastructure, startService } from '@oriental/service-kit';
 import { startBareNestApp } from './lib/bare-nest-app';
+import { benchTokens } from './lib/bench-tokens';
 import { LoadResult, postRegistrations } from './lib/post-load';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -65,22 +66,25 @@ const withDataDir = async <T>(run: (dataDir: string) => Promise<T>): Promise<T> 
   }
 };
 
-const start = async (target: Target, dataDir: string): Promise<{ url: string; stop(): Promise<void> }> => {
+const start = async (target: Target, dataDir: string): Promise<{ url: string; agents: Record<string, string>; stop(): Promise<void> }> => {
   // What a user gets: the environment's settings, on an empty data directory; the rate limit off
   // unless the environment sets RATE_LIMIT_PER_MINUTE (to measure the guard's cost).
   const config = loadConfig({ RATE_LIMIT_PER_MINUTE: '0', ...process.env, DATA_DIR: dataDir });
+  // Every registration carries a bearer token of an agent of its cell, as a user's would (the bare
+  // endpoint ignores it, but receives the same requests), verified by intake on every request.
+  const { agents } = await benchTokens(config);
   switch (target) {
     case 'bare': {
       const bare = await startBareNestApp();
-      return { url: bare.url, stop: () => bare.close() };
+      return { url: bare.url, agents, stop: () => bare.close() };
     }
     case 'intake': {
       const service = await startService(intakeService, { config, infrastructure: await openInfrastructure(config, 'intake'), port: 0 });
-      return service;
+      return { url: service.url, agents, stop: () => service.stop() };
     }
     case 'network': {
       const network = await startNetwork(config, { ports: { intake: 0, referral: 0, 'capacity-building': 0, reporting: 0 } });
-      return { url: network.urls.intake!, stop: () => network.stop() };
+      return { url: network.urls.intake!, agents, stop: () => network.stop() };
     }
   }
 };
@@ -107,9 +111,9 @@ const measure = (target: Target) =>
   withDataDir(async (dataDir) => {
     const running = await start(target, dataDir);
     try {
-      if (WARMUP_SECONDS > 0) await postRegistrations(running.url, { seconds: WARMUP_SECONDS, connections: CONNECTIONS });
+      if (WARMUP_SECONDS > 0) await postRegistrations(running.url, { seconds: WARMUP_SECONDS, connections: CONNECTIONS, agents: running.agents });
       const before = process.cpuUsage();
-      const result = await profiled(target, () => postRegistrations(running.url, { seconds: SECONDS, connections: CONNECTIONS }));
+      const result = await profiled(target, () => postRegistrations(running.url, { seconds: SECONDS, connections: CONNECTIONS, agents: running.agents }));
       const { user, system } = process.cpuUsage(before);
       return { ...result, cpuPerRequest: (user + system) / result.requests, systemCpuPerRequest: system / result.requests };
     } finally {

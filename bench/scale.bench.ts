@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@oriental/service-kit';
 import { startBareNestApp } from './lib/bare-nest-app';
+import { BenchTokens, benchTokens } from './lib/bench-tokens';
 import { BenchNetwork, startBenchNetwork, waitForFollowers, waitForReportTotal } from './lib/embedded-network';
 import { interleavedLatencies } from './lib/http-client';
 import { readWholeLog } from './lib/log-read';
@@ -102,14 +103,14 @@ const stop = async (network: BenchNetwork) => {
   await network.stop();
 };
 
-/** One POST load (warm-up, then the measured seconds) from a child process, with a bar that ticks each second. */
-const load = async (url: string, label: string): Promise<LoadResult> => {
+/** One POST load (warm-up, then the measured seconds) from a child process, each registration with its cell's agent token, with a bar that ticks each second. */
+const load = async (url: string, tokens: BenchTokens, label: string): Promise<LoadResult> => {
   const total = WARMUP_SECONDS + options.seconds;
   const bar = progressBar(label, total, 's');
   const started = performance.now();
   const ticker = setInterval(() => bar.update(Math.min(total, Math.round((performance.now() - started) / 1000))), 1000);
   try {
-    return await postRegistrations(url, { warmUpSeconds: WARMUP_SECONDS, seconds: options.seconds, connections: CONNECTIONS });
+    return await postRegistrations(url, { warmUpSeconds: WARMUP_SECONDS, seconds: options.seconds, connections: CONNECTIONS, agents: tokens.agents });
   } finally {
     clearInterval(ticker);
     bar.stop();
@@ -169,7 +170,7 @@ const main = async () => {
     const bar = progressBar('network catching up', raw.registrations, 'in report');
     const started = performance.now();
     try {
-      await waitForReportTotal(network.reporting, raw.registrations, bar);
+      await waitForReportTotal(network.reporting, network.tokens.auditor, raw.registrations, bar);
     } finally {
       bar.stop();
     }
@@ -199,11 +200,13 @@ const main = async () => {
   let idleCpu = NaN;
   let latency: Record<string, number[]> = {};
   let journeys: Record<string, number[]> = {};
+  // The bare endpoint gets the same requests as intake, tokens included (it ignores them).
+  const bareTokens = await benchTokens(fullConfig);
   for (let round = 1; round <= options.rounds; round++) {
     await timer.time(`round ${round}: bare NestJS`, async () => {
       const app = await startBareNestApp();
       try {
-        bare.push(await load(app.url, `round ${round}: bare NestJS POST`));
+        bare.push(await load(app.url, bareTokens, `round ${round}: bare NestJS POST`));
       } finally {
         await app.close();
       }
@@ -214,7 +217,7 @@ const main = async () => {
       temporary.add(dir);
       const network = await start(dir);
       empty.boot.push(network.bootMs);
-      const result = await load(network.intake, `round ${round}: POST, empty store`);
+      const result = await load(network.intake, network.tokens, `round ${round}: POST, empty store`);
       empty.loads.push(result);
       await stop(network);
       rmSync(dir, { recursive: true, force: true });
@@ -225,10 +228,12 @@ const main = async () => {
       full.boot.push(network.bootMs);
       if (round === 1) {
         const latencyBar = progressBar('GET /reports/network vs /health', options.requests, 'pairs');
+        // Both with the auditor's token: the report verifies it, /health (public) ignores it.
+        const auditor = { authorization: network.tokens.auditor };
         latency = await interleavedLatencies(
           [
-            { name: 'report', url: () => `${network.reporting}/reports/network` },
-            { name: 'health', url: () => `${network.reporting}/health` },
+            { name: 'report', url: () => `${network.reporting}/reports/network`, headers: auditor },
+            { name: 'health', url: () => `${network.reporting}/health`, headers: auditor },
           ],
           options.requests,
           (done) => latencyBar.update(done),
@@ -237,13 +242,13 @@ const main = async () => {
         const baseline = await start(baselineDir);
         try {
           const catchUp = progressBar('baseline network catching up', JOURNEY_BASELINE, 'in report');
-          await waitForReportTotal(baseline.reporting, JOURNEY_BASELINE, catchUp).finally(() => catchUp.stop());
+          await waitForReportTotal(baseline.reporting, baseline.tokens.auditor, JOURNEY_BASELINE, catchUp).finally(() => catchUp.stop());
           const journeyBar = progressBar('journey reads, N vs 10k', options.requests, 'pairs');
           const random = (count: number) => seededBeneficiaryId(Math.floor(Math.random() * count));
           journeys = await interleavedLatencies(
             [
-              { name: 'full', url: () => `${network.reporting}/journeys/${random(n)}` },
-              { name: 'baseline', url: () => `${baseline.reporting}/journeys/${random(JOURNEY_BASELINE)}` },
+              { name: 'full', url: () => `${network.reporting}/journeys/${random(n)}`, headers: { authorization: network.tokens.auditor } },
+              { name: 'baseline', url: () => `${baseline.reporting}/journeys/${random(JOURNEY_BASELINE)}`, headers: { authorization: baseline.tokens.auditor } },
             ],
             options.requests,
             (done) => journeyBar.update(done),
@@ -253,7 +258,7 @@ const main = async () => {
           await stop(baseline);
         }
       }
-      const result = await load(network.intake, `round ${round}: POST, ${formatNumber(n)} stored`);
+      const result = await load(network.intake, network.tokens, `round ${round}: POST, ${formatNumber(n)} stored`);
       full.loads.push(result);
       rss.push(process.memoryUsage().rss);
       log(`  round ${round} ${formatNumber(n)}: boot ${(network.bootMs / 1000).toFixed(2)} s, ${describe(result)}`);

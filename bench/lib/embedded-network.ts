@@ -1,6 +1,7 @@
 import { networkServices, startNetwork } from '@oriental/network';
 import { compareLogPositions } from '@oriental/read-store';
 import { loadConfig } from '@oriental/service-kit';
+import { BenchTokens, benchTokens } from './bench-tokens';
 import { getJson } from './http-client';
 import { Progress } from './progress';
 import { sleep } from './stats';
@@ -12,6 +13,8 @@ export interface BenchNetwork {
   reporting: string;
   /** From the startNetwork call to every service answering /health with 200. */
   bootMs: number;
+  /** Tokens of the network's issuer: every call but /health carries one. */
+  tokens: BenchTokens;
   stop(): Promise<void>;
 }
 
@@ -36,11 +39,14 @@ export const waitForHealthy = async (urls: readonly string[], timeoutMs = 120_00
 export const startBenchNetwork = async (dataDir: string): Promise<BenchNetwork> => {
   const started = performance.now();
   // One client posting thousands of requests a second is the benchmark, not an abuser: no rate limit.
-  const network = await startNetwork(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '0' }), {
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '0' });
+  const network = await startNetwork(config, {
     ports: Object.fromEntries(networkServices.map((service) => [service.name, 0])),
   });
+  let tokens: BenchTokens;
   try {
     await waitForHealthy(Object.values(network.urls));
+    tokens = await benchTokens(config);
   } catch (error) {
     await network.stop();
     throw error;
@@ -50,23 +56,24 @@ export const startBenchNetwork = async (dataDir: string): Promise<BenchNetwork> 
     intake: network.urls.intake!,
     reporting: network.urls.reporting!,
     bootMs: performance.now() - started,
+    tokens,
     stop: () => network.stop(),
   };
 };
 
-/** `beneficiaries.total` of GET /reports/network. */
-export const reportTotal = async (reporting: string): Promise<number> =>
-  (await getJson<{ beneficiaries: { total: number } }>(`${reporting}/reports/network`)).beneficiaries.total;
+/** `beneficiaries.total` of GET /reports/network, read with `authorization` (an auditor's, e.g. BenchTokens.auditor). */
+export const reportTotal = async (reporting: string, authorization: string): Promise<number> =>
+  (await getJson<{ beneficiaries: { total: number } }>(`${reporting}/reports/network`, { authorization })).beneficiaries.total;
 
 /**
  * Polls the network report until it counts `expected` beneficiaries. Throws when the count
  * stops moving for `stallMs`, or goes past `expected` (the bench's own count is wrong then).
  */
-export const waitForReportTotal = async (reporting: string, expected: number, progress?: Progress, stallMs = 120_000): Promise<void> => {
+export const waitForReportTotal = async (reporting: string, authorization: string, expected: number, progress?: Progress, stallMs = 120_000): Promise<void> => {
   let last = -1;
   let lastMoved = performance.now();
   for (;;) {
-    const total = await reportTotal(reporting);
+    const total = await reportTotal(reporting, authorization);
     progress?.update(total);
     if (total === expected) return;
     if (total > expected) throw new Error(`the report counts ${total} beneficiaries, more than the ${expected} in the log`);

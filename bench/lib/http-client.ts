@@ -7,9 +7,9 @@ import { Agent, get } from 'node:http';
  */
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
-export const httpGet = (url: string): Promise<{ status: number; body: string }> =>
+export const httpGet = (url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> =>
   new Promise((resolve, reject) => {
-    get(url, { agent }, (response) => {
+    get(url, { agent, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
@@ -17,18 +17,19 @@ export const httpGet = (url: string): Promise<{ status: number; body: string }> 
     }).on('error', reject);
   });
 
-export const getJson = async <T>(url: string): Promise<T> => {
-  const { status, body } = await httpGet(url);
+export const getJson = async <T>(url: string, headers: Record<string, string> = {}): Promise<T> => {
+  const { status, body } = await httpGet(url, headers);
   if (status !== 200) throw new Error(`GET ${url} answered ${status}: ${body.slice(0, 300)}`);
   return JSON.parse(body) as T;
 };
 
 /**
  * Latencies (ms) of sequential GETs, interleaved: `paths[0]`, `paths[1]`, …, `paths[0]`, …, so
- * that noise on the machine falls on every target alike. `pathOf` gives the i-th URL of a target.
+ * that noise on the machine falls on every target alike. `url` gives the i-th URL of a target,
+ * `headers` what every request of it carries (e.g. Authorization).
  */
 export const interleavedLatencies = async (
-  targets: readonly { name: string; url: (i: number) => string }[],
+  targets: readonly { name: string; url: (i: number) => string; headers?: Record<string, string> }[],
   requestsEach: number,
   onProgress?: (done: number) => void,
 ): Promise<Record<string, number[]>> => {
@@ -37,7 +38,7 @@ export const interleavedLatencies = async (
     for (const target of targets) {
       const url = target.url(i);
       const started = performance.now();
-      const { status, body } = await httpGet(url);
+      const { status, body } = await httpGet(url, target.headers);
       const elapsed = performance.now() - started;
       if (status !== 200) throw new Error(`GET ${url} answered ${status}: ${body.slice(0, 300)}`);
       samples[target.name]!.push(elapsed);

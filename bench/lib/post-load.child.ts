@@ -3,11 +3,12 @@
  * Runs autocannon in its own main thread and sends the measured run's figures to its parent.
  */
 import autocannon from 'autocannon';
-import freshRegistration from './fresh-registration.request';
+import { freshRegistrations } from './fresh-registration.request';
 import type { LoadOptions, LoadResult } from './post-load';
 
 const [url, json] = process.argv.slice(2);
 const options = JSON.parse(json!) as LoadOptions;
+const freshRegistration = freshRegistrations(options.agents);
 process.on('disconnect', () => process.exit(1));
 
 const run = async (seconds: number): Promise<Omit<LoadResult, 'cpuUsPerRequest'>> => {

@@ -20,11 +20,13 @@ export interface LoadOptions {
   warmUpSeconds?: number;
   seconds: number;
   connections: number;
+  /** `Authorization` of an agent of each cell (BenchTokens.agents): each registration carries its cell's. */
+  agents: Record<string, string>;
 }
 
 /**
  * `connections` clients posting registrations to `${url}/beneficiaries` (every request a new
- * registration: fresh Idempotency-Key and body), from a child process: the load generator's CPU
+ * registration: fresh Idempotency-Key and body, the bearer token of an agent of its cell), from a child process: the load generator's CPU
  * and memory are not the server's, as they would not be with autocannon run from a shell. Any
  * non-2xx answer or error fails the run: a figure over failures means nothing.
  */

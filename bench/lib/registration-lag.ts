@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { aRegistrationBody } from '@oriental/intake/testing';
+import { agentOf, BenchTokens } from './bench-tokens';
 import { reportTotal } from './embedded-network';
 import { Progress, progressBar } from './progress';
 import { percentile, sleep } from './stats';
@@ -21,22 +22,24 @@ export interface LagResult {
 
 const POLL_EVERY_MS = 20;
 
-const register = async (intake: string): Promise<void> => {
+/** One registration, by an agent of its cell. */
+const register = async (intake: string, tokens: BenchTokens): Promise<void> => {
+  const body = aRegistrationBody();
   const response = await fetch(`${intake}/beneficiaries`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-    body: JSON.stringify(aRegistrationBody()),
+    headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID(), authorization: agentOf(tokens, body.cellId) },
+    body: JSON.stringify(body),
   });
-  const body = await response.text();
-  if (response.status !== 201) throw new Error(`POST /beneficiaries answered ${response.status}: ${body.slice(0, 300)}`);
+  const answer = await response.text();
+  if (response.status !== 201) throw new Error(`POST /beneficiaries answered ${response.status}: ${answer.slice(0, 300)}`);
 };
 
 /** Posts `count` registrations one after the other and waits until the report counts them: topics, groups and caches are warm after it. */
-export const warmUp = async (intake: string, reporting: string, count: number, timeoutMs = 60_000): Promise<void> => {
-  const before = await reportTotal(reporting);
-  for (let i = 0; i < count; i++) await register(intake);
+export const warmUp = async (intake: string, reporting: string, tokens: BenchTokens, count: number, timeoutMs = 60_000): Promise<void> => {
+  const before = await reportTotal(reporting, tokens.auditor);
+  for (let i = 0; i < count; i++) await register(intake, tokens);
   const deadline = performance.now() + timeoutMs;
-  while ((await reportTotal(reporting)) < before + count) {
+  while ((await reportTotal(reporting, tokens.auditor)) < before + count) {
     if (performance.now() > deadline) throw new Error(`the report did not count ${count} warm-up registrations within ${timeoutMs / 1000} s`);
     await sleep(POLL_EVERY_MS);
   }
@@ -54,9 +57,10 @@ export const warmUp = async (intake: string, reporting: string, count: number, t
 export const measureLag = async (
   intake: string,
   reporting: string,
+  tokens: BenchTokens,
   { rate, seconds, drainTimeoutMs = 60_000 }: { rate: number; seconds: number; drainTimeoutMs?: number },
 ): Promise<LagResult> => {
-  const base = await reportTotal(reporting);
+  const base = await reportTotal(reporting, tokens.auditor);
   const requested = Math.round(rate * seconds);
   const answeredAt: number[] = [];
   const postLatencies: number[] = [];
@@ -69,7 +73,7 @@ export const measureLag = async (
   const poller = (async () => {
     while (polling) {
       const started = performance.now();
-      const total = await reportTotal(reporting);
+      const total = await reportTotal(reporting, tokens.auditor);
       const at = performance.now();
       polls.push({ at, total: total - base });
       pollLatencies.push(at - started);
@@ -87,7 +91,7 @@ export const measureLag = async (
     const wait = scheduled - performance.now();
     if (wait > 1) await sleep(wait);
     inFlight.push(
-      register(intake).then(
+      register(intake, tokens).then(
         () => {
           const now = performance.now();
           answeredAt.push(now);
