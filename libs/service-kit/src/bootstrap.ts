@@ -1,6 +1,6 @@
 import { DynamicModule, INestApplication, Injectable, LoggerService, Module, Provider, Type } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { StoredEvent } from '@oriental/contracts';
 import { EVENT_STORE } from '@oriental/event-store';
@@ -17,7 +17,9 @@ import { ServiceConfig, urlHost } from './config';
 import { HealthController, ServiceStatus } from './health.controller';
 import { JsonBodyGuard } from './http/json-body.guard';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
-import { problemResponse, strictValidationPipe } from './http/validation';
+import { completeOpenApiDocument } from './http/openapi-document';
+import { routesOf } from './http/routes';
+import { strictValidationPipe } from './http/validation';
 import { Infrastructure } from './infrastructure';
 import { JsonLogger } from './json-logger';
 import type { ReadModel } from './read-model';
@@ -105,20 +107,6 @@ const rateLimit = (config: ServiceConfig): { imports: DynamicModule[]; providers
       };
 
 /**
- * 429 on every operation but /health, written once here rather than on each controller: the
- * guard is global. Documented whatever RATE_LIMIT_PER_MINUTE says, as the contract a client codes to.
- */
-const documentRateLimit = (document: OpenAPIObject): void => {
-  for (const [path, item] of Object.entries(document.paths)) {
-    if (path === '/health' || path.startsWith('/health/')) continue;
-    for (const method of ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const) {
-      const operation = item[method];
-      if (operation) operation.responses['429'] ??= problemResponse('RATE_LIMITED: too many requests from this client; Retry-After gives the seconds to wait');
-    }
-  }
-};
-
-/**
  * Security headers for a JSON API: a CSP that lets nothing load or frame the answers
  * (`default-src 'none'`), plus helmet's other defaults (nosniff, HSTS, no referrer, CORP…).
  * The Swagger UI under /docs is an HTML page with its own scripts, styles and images from this
@@ -180,7 +168,8 @@ export const startService = async (definition: ServiceDefinition, options: Start
     app,
     new DocumentBuilder().setTitle(definition.title).setDescription(definition.description).setVersion('1').build(),
   );
-  documentRateLimit(document);
+  // What every route of a kind answers, from what its guards and pipes check (http/openapi-document.ts).
+  completeOpenApiDocument(document, routesOf(app));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
   if (definition.consumerGroup) {

@@ -42,11 +42,14 @@ export const derivedId = (context: Pick<CommandContext, 'idempotencyKey' | 'requ
 export const keyedId = (context: Pick<CommandContext, 'idempotencyKey'>, purpose: string): string =>
   uuidV5(`${context.idempotencyKey}|${purpose}`);
 
-/** Parses `If-Match: "3"` (or W/"3") into a revision; undefined when absent. */
+/** An ETag this API returns (a stream revision), strong or weak: `"3"`, `W/"3"`. */
+export const IF_MATCH_PATTERN = /^(W\/)?"([0-9]{1,15})"$/;
+
+/** Parses `If-Match: "3"` (or W/"3") into a revision; undefined when absent (or empty). */
 export const parseIfMatch = (header: string | undefined): number | undefined | 'invalid' => {
   if (header === undefined || header === '') return undefined;
-  const match = /^(?:W\/)?"(\d{1,15})"$/.exec(header.trim());
-  return match ? Number(match[1]) : 'invalid';
+  const match = IF_MATCH_PATTERN.exec(header.trim());
+  return match ? Number(match[2]) : 'invalid';
 };
 
 export const etagOf = (revision: number): string => `"${revision}"`;

@@ -18,3 +18,5 @@ export * from './integration-consumer';
 export * from './http/json-body.guard';
 export * from './read-model';
 export * from './auth';
+export * from './http/routes';
+export * from './http/openapi-document';

@@ -1,5 +1,4 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiHeader } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ApiProblemResponse, ApiResponseOf } from './validation';
 
@@ -14,16 +13,19 @@ export interface CommandDocumentation {
 
 /**
  * The OpenAPI of a command on an existing stream, as `@CommandRequest()` and the command
- * executor answer it: the headers they read, the answer, and every problem they may answer.
+ * executor answer it: the answer, and every problem they may answer. The headers they read
+ * (Idempotency-Key, If-Match, X-Correlation-Id), 413 and 415 are written for every command by
+ * bootstrap (`completeOpenApiDocument`), from the patterns the checks use.
  */
 export const ApiCommand = ({ answer, notFound, rules }: CommandDocumentation): MethodDecorator =>
   applyDecorators(
-    ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Same key and body: same answer, nothing appended again' }),
-    ApiHeader({ name: 'If-Match', required: false, description: 'The ETag last read: 412 when the stream changed since' }),
     ApiResponseOf(answer.status, answer.schema, 'Done; ETag: the new revision (Idempotent-Replayed: true on a retry)'),
-    ApiProblemResponse(400, 'Invalid, missing or unknown field (VALIDATION_FAILED with field errors), BODY_TOO_DEEP, DUPLICATE_JSON_KEY, missing or invalid Idempotency-Key or If-Match'),
+    ApiProblemResponse(
+      400,
+      'Invalid, missing or unknown field (VALIDATION_FAILED with field errors), MALFORMED_JSON, BODY_TOO_DEEP, DUPLICATE_JSON_KEY; IDEMPOTENCY_KEY_REQUIRED, IDEMPOTENCY_KEY_INVALID, IF_MATCH_INVALID, CORRELATION_ID_INVALID',
+    ),
     ApiProblemResponse(404, notFound),
-    ApiProblemResponse(409, 'IDEMPOTENCY_KEY_REUSED: the key was used with another body'),
+    ApiProblemResponse(409, 'IDEMPOTENCY_KEY_REUSED: the key was used with another body or by another caller; CONCURRENT_MODIFICATION: retry'),
     ApiProblemResponse(412, 'STALE_REVISION: If-Match is not the current revision'),
     ApiProblemResponse(422, `A business rule refused it: ${rules}`),
   );

@@ -17,10 +17,11 @@ import { CLOCK } from '../tokens';
  * (a personal-data key, for one). Keys of 196 to 255 characters never worked: they answered 500.
  */
 const CAUSATION_PREFIX = 'http:';
-const KEY_MAX_LENGTH = (eventMetadataSchema.shape.causationId.maxLength ?? 200) - CAUSATION_PREFIX.length;
-const KEY_PATTERN = new RegExp(`^[\\x21-\\x7e]{8,${KEY_MAX_LENGTH}}$`);
+export const IDEMPOTENCY_KEY_MAX_LENGTH = (eventMetadataSchema.shape.causationId.maxLength ?? 200) - CAUSATION_PREFIX.length;
+/** The one rule for the header, which the check below and the OpenAPI documents both use. */
+export const IDEMPOTENCY_KEY_PATTERN = new RegExp(`^[\\x21-\\x7e]{8,${IDEMPOTENCY_KEY_MAX_LENGTH}}$`);
 /** Correlation ids travel in every event's metadata: short, printable, no spaces. */
-const CORRELATION_PATTERN = /^[A-Za-z0-9:._@-]{1,200}$/;
+export const CORRELATION_ID_PATTERN = /^[A-Za-z0-9:._@-]{1,200}$/;
 
 /** Builds the CommandContext of a request; throws the 400s that concern headers. */
 export const commandContextOf = (request: AuthenticatedRequest, now: Date = new Date()): CommandContext => {
@@ -28,8 +29,8 @@ export const commandContextOf = (request: AuthenticatedRequest, now: Date = new 
   if (!key) {
     throw new BadRequestHeaderError('IDEMPOTENCY_KEY_REQUIRED', 'The Idempotency-Key header is required on every command (e.g. a UUID)');
   }
-  if (!KEY_PATTERN.test(key)) {
-    throw new BadRequestHeaderError('IDEMPOTENCY_KEY_INVALID', `Idempotency-Key must be 8 to ${KEY_MAX_LENGTH} visible ASCII characters`);
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new BadRequestHeaderError('IDEMPOTENCY_KEY_INVALID', `Idempotency-Key must be 8 to ${IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII characters`);
   }
   const expectedRevision = parseIfMatch(request.header('if-match'));
   if (expectedRevision === 'invalid') {
@@ -38,7 +39,7 @@ export const commandContextOf = (request: AuthenticatedRequest, now: Date = new 
   // The actor is the verified token's subject, never a header the caller could choose.
   const principal = principalOf(request);
   const correlationId = request.header('x-correlation-id') ?? newId();
-  if (!CORRELATION_PATTERN.test(correlationId)) {
+  if (!CORRELATION_ID_PATTERN.test(correlationId)) {
     throw new BadRequestHeaderError('CORRELATION_ID_INVALID', 'X-Correlation-Id must be 1 to 200 of A-Z a-z 0-9 : . _ @ -');
   }
   const carrier: Record<string, string> = {};

@@ -100,7 +100,7 @@ const distinct = (errors: FieldError[]): FieldError[] =>
  * The global DTO pipe leaves such a body alone: its declared type is not a class.
  */
 export class ZodBodyPipe<Schema extends z.ZodType> implements PipeTransform<unknown, z.output<Schema>> {
-  constructor(private readonly schema: Schema) {}
+  constructor(readonly schema: Schema) {}
 
   transform(value: unknown): z.output<Schema> {
     const prototypeKeys = value !== null && typeof value === 'object' ? prototypeKeysOf(value) : [];
@@ -115,9 +115,13 @@ export class ZodBodyPipe<Schema extends z.ZodType> implements PipeTransform<unkn
 type OpenApiSchema = Extract<ApiBodyOptions, { schema: unknown }>['schema'];
 const openApiSchemaOf = (schema: z.ZodType): OpenApiSchema => z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'output' }) as OpenApiSchema;
 
-/** The OpenAPI description of a body validated by `ZodBodyPipe`, derived from the same schema. */
+/**
+ * The OpenAPI description of a body validated by `ZodBodyPipe`, derived from the same schema as
+ * the pipe reads it (`io: 'input'`: a field with a default may be left out). Bootstrap writes it
+ * for every `ZodBodyPipe` body anyway (`completeOpenApiDocument`); this adds a description.
+ */
 export const ApiBodyOf = (schema: z.ZodType, options: { description?: string } = {}): MethodDecorator =>
-  ApiBody({ ...options, schema: z.toJSONSchema(schema, { target: 'openapi-3.0' }) as OpenApiSchema });
+  ApiBody({ ...options, schema: z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' }) as OpenApiSchema });
 
 /**
  * The OpenAPI description of a response body, from the zod schema its handler's type is
@@ -133,11 +137,15 @@ const fieldErrorSchema = z.object({ field: z.string(), message: z.string() });
 export const problemDetailsSchema = z.object({
   type: z.string(),
   title: z.string(),
-  status: z.int(),
+  status: z.int().min(400).max(599),
   detail: z.string(),
   instance: z.string(),
-  code: z.string().meta({ description: 'Stable error code, e.g. IDEMPOTENCY_KEY_REQUIRED' }),
+  code: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/)
+    .meta({ description: 'Stable error code, e.g. IDEMPOTENCY_KEY_REQUIRED' }),
   errors: z.array(fieldErrorSchema).optional().meta({ description: '400: one entry per invalid field' }),
+  traceId: z.string().optional().meta({ description: "The request's trace, when tracing is on" }),
 });
 
 /** The OpenAPI response object of problem details; `description` names its codes. */
