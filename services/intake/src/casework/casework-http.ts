@@ -8,7 +8,7 @@ import { z } from 'zod';
 /** What every command on a case answers: the new revision is also the ETag. `changed` is false when nothing needed recording (e.g. a consent already given). */
 export const caseCommandAnswer = z.object({
   beneficiaryId: z.uuid(),
-  revision: z.int().meta({ description: 'The stream revision after the command (the ETag)' }),
+  revision: z.int().nonnegative().meta({ description: 'The stream revision after the command (the ETag)' }),
   changed: z.boolean().meta({ description: 'false when the command changed nothing (already so): nothing was appended' }),
 });
 export type CaseCommandAnswer = z.output<typeof caseCommandAnswer>;

@@ -3,19 +3,22 @@ import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagg
 import { Allow } from '@oriental/service-kit';
 import { NetworkFigures, NetworkReportProjection } from './network-report.projection';
 
+/** Counts are whole and never negative: the document says so, for generated clients. */
+const count = { type: 'integer', minimum: 0 } as const;
+
 const countsByCell = (description: string, example: Record<string, number>) =>
-  ApiProperty({ description, type: 'object', additionalProperties: { type: 'number' }, example });
+  ApiProperty({ description, type: 'object', additionalProperties: count, example });
 
 class BeneficiaryCountsDto {
-  @ApiProperty({ description: 'Beneficiaries registered, all time' }) total!: number;
+  @ApiProperty({ ...count, description: 'Beneficiaries registered, all time' }) total!: number;
   @countsByCell('Registrations credited to the cell that made them, even after the case moved to another cell', { oujda: 12, nador: 7 })
   byCell!: Record<string, number>;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, example: { mre: 10, returnee: 4, rpt: 5 } })
+  @ApiProperty({ type: 'object', additionalProperties: count, example: { mre: 10, returnee: 4, rpt: 5 } })
   byCategory!: Record<string, number>;
 }
 
 class CaseloadDto {
-  @ApiProperty({ description: 'Cases open now, network-wide (closed cases leave it, reopened ones come back)' }) open!: number;
+  @ApiProperty({ ...count, description: 'Cases open now, network-wide (closed cases leave it, reopened ones come back)' }) open!: number;
   @countsByCell('Open cases by the cell each belongs to now: an accepted transfer moves the case to the receiving cell', { oujda: 10, nador: 8 })
   byCell!: Record<string, number>;
 }
