@@ -77,9 +77,11 @@ export class CommandExecutor {
         }
         const decoded = await Promise.all(history.map((e) => request.codec.decode(e)));
         const events = decoded.filter((_, index) => history[index]!.metadata.idempotencyKey === context.idempotencyKey);
-        const after = fold(request.decider, decoded);
-        request.authorize?.(after);
-        return { revision: current, replayed: true, events, state: after };
+        // Authorised as it was when first sent: on the state the command was decided on. On the
+        // state after it, a retry of a command that ends the caller's access (a transfer declined
+        // by the receiving cell) was refused (404) where the first try had answered 200.
+        request.authorize?.(fold(request.decider, decoded.slice(0, history.indexOf(applied))));
+        return { revision: current, replayed: true, events, state: fold(request.decider, decoded) };
       }
 
       if (context.expectedRevision !== undefined && context.expectedRevision !== current) {
