@@ -1,4 +1,4 @@
-import { DynamicModule, INestApplication, Injectable, LoggerService, Module, Provider, Type } from '@nestjs/common';
+import { DynamicModule, ExecutionContext, INestApplication, Injectable, LoggerService, Module, Provider, Type } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
@@ -95,6 +95,15 @@ class PerTokenThrottlerGuard extends ThrottlerGuard {
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
     const principal = (request as unknown as AuthenticatedRequest).principal;
     return principal ? `subject:${principal.subject}` : `ip:${String(request.ip)}`;
+  }
+
+  /**
+   * One count per client across the service's routes. The throttler's own key names the route
+   * too, so a client had RATE_LIMIT_PER_MINUTE requests a minute on each route (25 routes of
+   * intake: 25 times the limit), and one refused on a read could still post commands.
+   */
+  protected override generateKey(_context: ExecutionContext, tracker: string, throttler: string): string {
+    return `${throttler}:${tracker}`;
   }
 }
 
