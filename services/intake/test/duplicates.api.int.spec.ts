@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixedClock, Infrastructure, JsonLogger, loadConfig, openInfrastructure, RunningService, startService } from '@oriental/service-kit';
+import { fixedClock, Infrastructure, issueToken, JsonLogger, loadConfig, openInfrastructure, RunningService, startService } from '@oriental/service-kit';
 import { checkResponsesAgainstOpenApiOf, eventually, freePort } from '@oriental/testing';
 import request from 'supertest';
 import { DUPLICATE_INDEX, duplicateIndexCollection } from '../src/duplicates/duplicate-index';
@@ -42,9 +42,11 @@ describe('duplicate detection through the intake API', () => {
   let dataDir: string;
   let service: RunningService;
   let infrastructure: Infrastructure;
+  /** An Oujda cell agent's token, of the issuer under this DATA_DIR: the restarted processes on it accept it too. */
+  let agent: string;
 
   const register = (url: string, registration: RegistrationBody, idempotencyKey = newKey()) =>
-    request(url).post('/beneficiaries').set('Idempotency-Key', idempotencyKey).set('X-Actor', 'agent:oujda-1').send(registration).expect(201);
+    request(url).post('/beneficiaries').set('Idempotency-Key', idempotencyKey).set('Authorization', `Bearer ${agent}`).send(registration).expect(201);
   /** Registers and waits until the index follower has indexed the person, as a later registration would find them. */
   const registerIndexed = async (registration: RegistrationBody) => {
     const { body: answer } = await register(service.url, registration);
@@ -63,6 +65,7 @@ describe('duplicate detection through the intake API', () => {
       port: 0,
       logger: new JsonLogger('intake', 'error'),
     });
+    agent = await issueToken(config, { role: 'cell_agent', cellId: 'oujda', subject: 'agent:oujda-1' });
     await checkResponsesAgainstOpenApiOf(service.url);
   });
 
@@ -91,7 +94,7 @@ describe('duplicate detection through the intake API', () => {
       const response = await register(service.url, body({ firstName: 'خديجة', lastName: 'Wazzani' }, 1970));
       expect(response.body.beneficiaryId).not.toBe(earlierId);
       expect(response.body.possibleDuplicates).toEqual([{ beneficiaryId: earlierId, score: 0.9 }]);
-      await request(service.url).get(`/beneficiaries/${response.body.beneficiaryId}`).expect(200);
+      await request(service.url).get(`/beneficiaries/${response.body.beneficiaryId}`).set('Authorization', `Bearer ${agent}`).set('X-Purpose', 'duplicate_review').expect(200);
     });
   });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStore } from '@oriental/event-store';
-import { fixedClock, Infrastructure, JsonLogger, loadConfig, openInfrastructure, RunningService, startService } from '@oriental/service-kit';
+import { fixedClock, Infrastructure, issueToken, JsonLogger, loadConfig, openInfrastructure, RunningService, startService } from '@oriental/service-kit';
 import request from 'supertest';
 import { intakeService } from '../src/intake.service';
 import { PERSONAL_DATA_KEYS } from '../src/personal-data/personal-data-vault';
@@ -20,11 +20,13 @@ describe('intake API, hardened inputs', () => {
   let service: RunningService;
   let infrastructure: Infrastructure;
   let store: EventStore;
+  /** An Oujda cell agent's token: aRegistrationBody registers at Oujda. */
+  let agent: string;
 
   const allEvents = async () => (await store.readAll({ maxCount: 10_000, streamPrefixes: ['beneficiary-'] })).events.length;
   const vaultKeys = () => infrastructure.readStore.collection(PERSONAL_DATA_KEYS).count();
   const post = (idempotencyKey = newKey()) =>
-    request(service.url).post('/beneficiaries').set('X-Actor', 'agent:oujda-1').set('Idempotency-Key', idempotencyKey);
+    request(service.url).post('/beneficiaries').set('Authorization', `Bearer ${agent}`).set('Idempotency-Key', idempotencyKey);
   /** Sends the body exactly as written: JSON.stringify cannot write duplicate keys or `__proto__`. */
   const postRaw = (json: string, idempotencyKey = newKey()) => post(idempotencyKey).set('Content-Type', 'application/json').send(json);
   const registrationJson = (person: string) => JSON.stringify(aRegistrationBody()).replace(/"person":\{.*\}\}$/, `"person":${person}}`);
@@ -52,6 +54,7 @@ describe('intake API, hardened inputs', () => {
       port: 0,
       logger: new JsonLogger('intake', 'error'),
     });
+    agent = await issueToken(config, { role: 'cell_agent', cellId: 'oujda', subject: 'agent:oujda-1' });
   });
 
   afterAll(async () => {
@@ -135,7 +138,7 @@ describe('intake API, hardened inputs', () => {
     it('stores names in NFC, so one spelling matches another', async () => {
       const decomposed = 'Zine\u0301b';
       const first = await post().send(aRegistrationBody({ person: { firstName: decomposed, lastName: 'Hakimi-NFC', phone: '+212611111111' } })).expect(201);
-      const { body } = await request(service.url).get(`/beneficiaries/${first.body.beneficiaryId}`).expect(200);
+      const { body } = await request(service.url).get(`/beneficiaries/${first.body.beneficiaryId}`).set('Authorization', `Bearer ${agent}`).set('X-Purpose', 'casework').expect(200);
       expect(body.person.firstName).toBe('Zin\u00e9b');
     });
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigurationError, JsonLogger, loadConfig, openInfrastructure, RunningService, ServiceConfig, startService } from '@oriental/service-kit';
+import { ConfigurationError, issueToken, JsonLogger, loadConfig, openInfrastructure, RunningService, ServiceConfig, startService } from '@oriental/service-kit';
 import request from 'supertest';
 import { intakeService } from '../src/intake.service';
 import { loadMasterKey } from '../src/personal-data/master-key';
@@ -14,6 +14,14 @@ const modeOf = (path: string): number => statSync(path).mode & 0o777;
 /** Every file under `dir`, recursively. */
 const filesUnder = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)]));
+
+/** An Oujda cell agent's bearer header, of the issuer whose key sits under this config's DATA_DIR. */
+const agentOf = async (config: ServiceConfig): Promise<string> => `Bearer ${await issueToken(config, { role: 'cell_agent', cellId: 'oujda', subject: 'agent:oujda-1' })}`;
+const register = async (service: RunningService, config: ServiceConfig): Promise<string> =>
+  (await request(service.url).post('/beneficiaries').set('Authorization', await agentOf(config)).set('Idempotency-Key', `master-key-spec-${Date.now()}`).send(aRegistrationBody()).expect(201)).body.beneficiaryId;
+/** The answer to a GET of the case (the request runs: it is awaited here). */
+const read = async (service: RunningService, config: ServiceConfig, beneficiaryId: string): Promise<request.Response> =>
+  request(service.url).get(`/beneficiaries/${beneficiaryId}`).set('Authorization', await agentOf(config)).set('X-Purpose', 'casework');
 
 const startIntake = async (config: ServiceConfig): Promise<RunningService> =>
   startService(intakeService, { config, infrastructure: await openInfrastructure(config, 'intake'), port: 0, logger: new JsonLogger('intake', 'error') });
@@ -34,7 +42,7 @@ describe('the personal-data master key of the embedded run', () => {
     it('keeps the key outside DATA_DIR, owner-only, and a copy of DATA_DIR alone opens nobody', async () => {
       const config = loadConfig({ DATA_DIR: join(root, 'data'), LOG_LEVEL: 'error' });
       let service = await startIntake(config);
-      const { beneficiaryId } = (await request(service.url).post('/beneficiaries').set('Idempotency-Key', `master-key-spec-${Date.now()}`).send(aRegistrationBody()).expect(201)).body;
+      const beneficiaryId = await register(service, config);
       await service.stop();
 
       expect(config.masterKeyFile).toBe(join(root, 'data.master.key'));
@@ -47,18 +55,21 @@ describe('the personal-data master key of the embedded run', () => {
         expect(content.includes(key) || content.includes(raw)).toBe(false);
       }
 
-      // The copy, started on its own, makes a key of its own: the people in it stay sealed.
+      // The copy, started on its own, makes a key of its own: the people in it stay sealed, even
+      // to a caller the copy lets in (its token issuer's key came along in the copy).
       const copy = loadConfig({ DATA_DIR: join(root, 'elsewhere', 'data'), LOG_LEVEL: 'error' });
       cpSync(config.dataDir, copy.dataDir, { recursive: true });
       service = await startIntake(copy);
-      const stolen = await request(service.url).get(`/beneficiaries/${beneficiaryId}`);
+      const stolen = await read(service, copy, beneficiaryId);
       await service.stop();
+      expect([401, 403]).not.toContain(stolen.status); // the caller got in: the seal, not the token, keeps them out
       expect(JSON.stringify(stolen.body)).not.toMatch(/Amina|Benali|212600000000/);
 
       // The original, with its key, still opens them: the check above can fail.
       service = await startIntake(config);
-      const owned = await request(service.url).get(`/beneficiaries/${beneficiaryId}`).expect(200);
+      const owned = await read(service, config, beneficiaryId);
       await service.stop();
+      expect(owned.status).toBe(200);
       expect(owned.body).toMatchObject({ person: { firstName: 'Amina', lastName: 'Benali' } });
     });
 
@@ -99,11 +110,12 @@ describe('the personal-data master key of the embedded run', () => {
     it('keeps opening the people it registered', async () => {
       const { config } = oldLayout();
       let service = await startIntake(config);
-      const { beneficiaryId } = (await request(service.url).post('/beneficiaries').set('Idempotency-Key', `master-key-spec-${Date.now()}`).send(aRegistrationBody()).expect(201)).body;
+      const beneficiaryId = await register(service, config);
       await service.stop();
       service = await startIntake(config);
-      const answer = await request(service.url).get(`/beneficiaries/${beneficiaryId}`).expect(200);
+      const answer = await read(service, config, beneficiaryId);
       await service.stop();
+      expect(answer.status).toBe(200);
       expect(answer.body).toMatchObject({ person: { firstName: 'Amina' } });
       expect(filesUnder(config.dataDir).map((file) => file.endsWith('.key'))).not.toContain(true);
     });
