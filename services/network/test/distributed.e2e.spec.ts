@@ -3,11 +3,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aRegistrationBody } from '@oriental/intake/testing';
+import { issueToken, loadConfig } from '@oriental/service-kit';
 import { ServiceProcess, describeWithInfra, eventually, freePort, startServiceProcess, stopGracefully } from '@oriental/testing';
+
+const CELLS = ['driouch', 'nador', 'berkane', 'oujda', 'guercif', 'figuig'] as const;
 
 const registration = (i: number) =>
   aRegistrationBody({
-    cellId: ['driouch', 'nador', 'berkane', 'oujda', 'guercif', 'figuig'][i % 6]!,
+    cellId: CELLS[i % 6]!,
     category: (['mre', 'returnee', 'rpt'] as const)[i % 3]!,
     sex: i % 2 ? 'male' : 'female',
     birthYear: 1950 + (i % 60),
@@ -32,6 +35,9 @@ describeWithInfra('kafka', 'distributed intake → Kafka → reporting (e2e)', (
     let reporting: ServiceProcess | undefined;
     let intakePort: number;
     let logFile: string;
+    /** Bearer tokens of the issuer under DATA_DIR, which both processes verify with: each cell's agent, and an auditor. */
+    const agents: Record<string, string> = {};
+    let auditor: string;
 
     /** Like a cell frontend: retries with the same Idempotency-Key until it gets its 201. */
     const register = async (i: number): Promise<string> => {
@@ -39,7 +45,7 @@ describeWithInfra('kafka', 'distributed intake → Kafka → reporting (e2e)', (
         try {
           const response = await fetch(`${intake!.url}/beneficiaries`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', 'idempotency-key': `${run}-registration-${i}` },
+            headers: { 'content-type': 'application/json', 'idempotency-key': `${run}-registration-${i}`, authorization: `Bearer ${agents[CELLS[i % 6]!]}` },
             body: JSON.stringify(registration(i)),
           });
           if (response.status === 201) return ((await response.json()) as { beneficiaryId: string }).beneficiaryId;
@@ -53,8 +59,9 @@ describeWithInfra('kafka', 'distributed intake → Kafka → reporting (e2e)', (
       }
     };
 
+    const networkReport = () => fetch(`${reporting!.url}/reports/network`, { headers: { authorization: `Bearer ${auditor}` } });
     const total = async () => {
-      const response = await fetch(`${reporting!.url}/reports/network`);
+      const response = await networkReport();
       return ((await response.json()) as { beneficiaries: { total: number } }).beneficiaries.total;
     };
 
@@ -79,6 +86,9 @@ describeWithInfra('kafka', 'distributed intake → Kafka → reporting (e2e)', (
         startServiceProcess('intake', intakePort, env, logFile),
         startServiceProcess('reporting', await freePort(), env, logFile),
       ]);
+      const config = loadConfig({ DATA_DIR: dataDir });
+      for (const cellId of CELLS) agents[cellId] = await issueToken(config, { role: 'cell_agent', cellId, subject: `agent:${cellId}-1` });
+      auditor = await issueToken(config, { role: 'auditor', subject: 'auditor-1' });
     });
 
     afterAll(async () => {
@@ -118,7 +128,7 @@ describeWithInfra('kafka', 'distributed intake → Kafka → reporting (e2e)', (
       await new Promise((resolve) => setTimeout(resolve, 3000));
       expect(await total()).toBe(200);
 
-      const report = (await (await fetch(`${reporting!.url}/reports/network`)).json()) as {
+      const report = (await (await networkReport()).json()) as {
         beneficiaries: { byCell: Record<string, number>; byCategory: Record<string, number> };
       };
       expect(Object.values(report.beneficiaries.byCell).reduce((a, b) => a + b, 0)).toBe(200);
