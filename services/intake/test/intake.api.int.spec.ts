@@ -209,6 +209,7 @@ describe('intake API', () => {
         followUps: [],
         pendingTransfer: null,
         closure: null,
+        erasure: null,
         possibleDuplicates: expect.any(Array), // earlier specs registered the same person
         duplicates: [],
         revision: 0,
