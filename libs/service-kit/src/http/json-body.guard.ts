@@ -32,7 +32,13 @@ export class JsonBodyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<RawBodyRequest<Request>>();
     if (!WITH_BODY.has(request.method)) return true;
     const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
-    if (!hasBody) return true;
+    if (!hasBody || request.rawBody?.length === 0) {
+      // No body is no body, whatever the content type says: the JSON parser makes `{}` of an
+      // empty body sent as application/json, which let a command whose body is required (and
+      // documented so) go through as if `{}` had been sent. Its pipe decides: 400, or the default.
+      (request as { body?: unknown }).body = undefined;
+      return true;
+    }
     if (!request.is('application/json')) throw new UnsupportedMediaType(request.headers['content-type']);
     const body: unknown = request.body;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
