@@ -1,6 +1,8 @@
+import { safeText } from '@oriental/service-kit';
 import { z } from 'zod';
 
-export const note = z.string().trim().min(1).max(2000).meta({ description: 'Free text for the cell and the partner; never published to other contexts' });
+/** Free text: no NUL, controls but line breaks, bidi overrides, lone surrogates or blank text (400). */
+export const note = safeText(2000, { multiline: true }).meta({ description: 'Free text for the cell and the partner; never published to other contexts' });
 
 /** The body of `POST /referrals`, defined once (handler type, 400s, OpenAPI schema, test builder). */
 export const sendReferralBody = z.strictObject({
@@ -15,7 +17,7 @@ export const sendReferralBody = z.strictObject({
     .meta({ example: 'chr-al-farabi', description: 'Partner of the directory (GET /partners)' }),
   note: note.optional(),
   override: z
-    .strictObject({ reason: z.string().trim().min(3).max(500).meta({ example: 'Medical emergency; the beneficiary cannot be reached to consent' }) })
+    .strictObject({ reason: safeText(500, { min: 3 }).meta({ example: 'Medical emergency; the beneficiary cannot be reached to consent' }) })
     .optional()
     .meta({ description: 'Sends without the beneficiary’s consent to sharing; the reason is recorded with who overrode' }),
 });
