@@ -28,7 +28,7 @@ export interface ExecuteCommand<Command extends DomainCommand, Event extends Dom
    * Whether the caller may act on this stream as it stands: throws (a NotFound, so that what
    * the caller may not see stays unseen) before anything is decided, answered or appended.
    */
-  authorize?(state: State): void;
+  authorize?(state: State): void | Promise<void>;
 }
 
 export interface CommandOutcome<Event, State = unknown> {
@@ -80,7 +80,7 @@ export class CommandExecutor {
         // Authorised as it was when first sent: on the state the command was decided on. On the
         // state after it, a retry of a command that ends the caller's access (a transfer declined
         // by the receiving cell) was refused (404) where the first try had answered 200.
-        request.authorize?.(fold(request.decider, decoded.slice(0, history.indexOf(applied))));
+        await request.authorize?.(fold(request.decider, decoded.slice(0, history.indexOf(applied))));
         return { revision: current, replayed: true, events, state: fold(request.decider, decoded) };
       }
 
@@ -89,7 +89,7 @@ export class CommandExecutor {
       }
 
       const state = fold(request.decider, await Promise.all(history.map((e) => request.codec.decode(e))));
-      request.authorize?.(state);
+      await request.authorize?.(state);
       const decided = request.decider.decide(request.command, state);
       if (decided.length === 0) return { revision: current, replayed: false, events: [], state };
 

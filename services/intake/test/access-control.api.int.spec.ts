@@ -123,7 +123,8 @@ describe('intake access control', () => {
       ['GET /cells/{cellId}/follow-ups/overdue', () => answer(request(service.url).get('/cells/oujda/follow-ups/overdue'))],
     ])('when it calls %s, then it gets 401 AUTHENTICATION_REQUIRED with WWW-Authenticate: Bearer, and nothing is appended', async (_route, call) => {
       const response = await refusedWithNothingAppended(call, 401, 'AUTHENTICATION_REQUIRED');
-      expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="oriental"/);
+      // RFC 6750 §3.1: no error code when no token was sent.
+      expect(response.headers['www-authenticate']).toBe('Bearer realm="oriental"');
     });
 
     it('when it asks /health, then it is answered: the probes need no token', async () => {
@@ -174,7 +175,7 @@ describe('intake access control', () => {
       const registration = await refusedWithNothingAppended(() => command('/beneficiaries', aRegistrationBody(), 'oujda', { authorization }), 401, 'TOKEN_INVALID');
       const reading = await refusedWithNothingAppended(() => read(id, 'oujda', 'casework', authorization), 401, 'TOKEN_INVALID');
 
-      for (const response of [registration, reading]) expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="oriental"/);
+      for (const response of [registration, reading]) expect(response.headers['www-authenticate']).toBe('Bearer realm="oriental", error="invalid_token"');
       expect(await accessLog(id)).toEqual([]);
     });
   });
@@ -364,6 +365,10 @@ describe('intake access control', () => {
 
     it('when the agent of a third cell tries to accept it, then they get 404 BENEFICIARY_NOT_FOUND and nothing is appended', async () => {
       await refusedWithNothingAppended(() => command(`/beneficiaries/${id}/transfers/${transferId}/accept`, undefined, 'berkane'), 404, 'BENEFICIARY_NOT_FOUND');
+    });
+
+    it.each(['accept', 'decline'])('when the Oujda agent who asked for it tries to %s it, then they get 403 CELL_NOT_YOURS and nothing is appended: the receiving cell answers', async (answer) => {
+      await refusedWithNothingAppended(() => command(`/beneficiaries/${id}/transfers/${transferId}/${answer}`, answer === 'accept' ? undefined : {}, 'oujda'), 403, 'CELL_NOT_YOURS');
     });
 
     it('when the Nador agent accepts it, then the case is Nador’s, its agent the actor; Nador now reads it and Oujda no longer does', async () => {

@@ -60,7 +60,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = this.toProblem(exception, request);
     if (problem.status >= 500) this.logger.error(exception instanceof Error ? exception : String(exception), { path: request.url });
     if (response.headersSent) return;
-    if (problem.status === 401) response.setHeader('WWW-Authenticate', `Bearer realm="oriental", error="invalid_token"`);
+    // RFC 6750 §3.1: a request that sent no token gets the challenge without an error code.
+    if (problem.status === 401) response.setHeader('WWW-Authenticate', problem.code === 'TOKEN_INVALID' ? 'Bearer realm="oriental", error="invalid_token"' : 'Bearer realm="oriental"');
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 

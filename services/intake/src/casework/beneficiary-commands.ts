@@ -3,7 +3,7 @@ import { BeneficiaryCommand, beneficiaryDecider, BeneficiaryEvent, beneficiarySt
 import { ReferenceData } from '@oriental/reference-data';
 import { COMMAND_EXECUTOR, CommandContext, CommandExecutor, CommandOutcome, REFERENCE_DATA } from '@oriental/service-kit';
 import { BeneficiaryCodec } from '../beneficiary.codec';
-import { caseNotFound, seesCase } from './case-access';
+import { assertAnswersTransfer, caseNotFound, seesCase } from './case-access';
 
 /**
  * Runs a command on an existing beneficiary's case through the command executor (Idempotency-Key,
@@ -19,7 +19,16 @@ export class BeneficiaryCommands {
     @Inject(REFERENCE_DATA) private readonly referenceData: ReferenceData,
   ) {}
 
-  execute(command: Exclude<BeneficiaryCommand, { type: 'RegisterBeneficiary' }>, context: CommandContext): Promise<CommandOutcome<BeneficiaryEvent>> {
+  /**
+   * `precondition` runs once the caller is known to see the case, before the decision: a check
+   * against another stream (the decider sees only this one) never answers a caller who may not
+   * see this case.
+   */
+  execute(
+    command: Exclude<BeneficiaryCommand, { type: 'RegisterBeneficiary' }>,
+    context: CommandContext,
+    precondition?: () => Promise<void>,
+  ): Promise<CommandOutcome<BeneficiaryEvent>> {
     const { principal } = context;
     const answersTransfer = command.type === 'AcceptTransfer' || command.type === 'DeclineTransfer';
     return this.executor.execute({
@@ -28,8 +37,12 @@ export class BeneficiaryCommands {
       codec: this.codec.forDecisions,
       context,
       command,
-      authorize: (state) => {
-        if (principal && !seesCase(principal, state, this.referenceData, answersTransfer)) throw caseNotFound(command.data.beneficiaryId);
+      authorize: async (state) => {
+        if (principal) {
+          if (!seesCase(principal, state, this.referenceData, answersTransfer)) throw caseNotFound(command.data.beneficiaryId);
+          if (answersTransfer) assertAnswersTransfer(principal, state, this.referenceData);
+        }
+        await precondition?.();
       },
     });
   }

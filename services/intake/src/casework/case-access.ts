@@ -1,6 +1,6 @@
 import type { Beneficiary } from '@oriental/intake-domain';
 import type { ReferenceData } from '@oriental/reference-data';
-import { NotFound, Principal, Role, seesCell } from '@oriental/service-kit';
+import { Forbidden, NotFound, Principal, Role, seesCell } from '@oriental/service-kit';
 
 /** Who works on cases: the staff of the cell that holds them. */
 export const CASE_STAFF = ['cell_agent', 'cell_supervisor'] as const satisfies readonly Role[];
@@ -20,3 +20,15 @@ export const seesCase = (principal: Principal, state: Beneficiary, referenceData
 
 /** 404 for a case the caller may not see: whether it exists is not theirs to learn. */
 export const caseNotFound = (beneficiaryId: string): NotFound => new NotFound('Beneficiary', beneficiaryId, 'BENEFICIARY_NOT_FOUND');
+
+/**
+ * A pending transfer is answered by the cell it goes to, not by the cell that asked for it (which
+ * sees the case, but may not accept on the other's behalf). Without a pending transfer the
+ * decider answers (NO_PENDING_TRANSFER) to whoever sees the case.
+ */
+export const assertAnswersTransfer = (principal: Principal, state: Beneficiary, referenceData: ReferenceData): void => {
+  const pending = state.status === 'unknown' ? null : state.pendingTransfer;
+  if (pending && !seesCell(principal, pending.toCellId, referenceData)) {
+    throw new Forbidden('CELL_NOT_YOURS', `Only cell ${pending.toCellId}, where the case is going, answers this transfer`);
+  }
+};
