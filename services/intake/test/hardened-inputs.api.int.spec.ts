@@ -5,7 +5,7 @@ import { EventStore } from '@oriental/event-store';
 import { fixedClock, Infrastructure, issueToken, JsonLogger, loadConfig, openInfrastructure, RunningService, startService } from '@oriental/service-kit';
 import request from 'supertest';
 import { intakeService } from '../src/intake.service';
-import { PERSONAL_DATA_KEYS } from '../src/personal-data/personal-data-vault';
+import { SqliteKeyStore } from '@oriental/key-store';
 import { aRegistrationBody } from '../src/testing';
 
 /**
@@ -24,7 +24,12 @@ describe('intake API, hardened inputs', () => {
   let agent: string;
 
   const allEvents = async () => (await store.readAll({ maxCount: 10_000, streamPrefixes: ['beneficiary-'] })).events.length;
-  const vaultKeys = () => infrastructure.readStore.collection(PERSONAL_DATA_KEYS).count();
+  /** Every key the key store holds (intake's own file, read through a connection of this spec's). */
+  let keyStore: SqliteKeyStore;
+  const vaultKeys = async () => {
+    const { byMasterKey, destroyed } = await keyStore.counts();
+    return Object.values(byMasterKey).reduce((sum, n) => sum + n, destroyed);
+  };
   const post = (idempotencyKey = newKey()) =>
     request(service.url).post('/beneficiaries').set('Authorization', `Bearer ${agent}`).set('Idempotency-Key', idempotencyKey);
   /** Sends the body exactly as written: JSON.stringify cannot write duplicate keys or `__proto__`. */
@@ -55,9 +60,11 @@ describe('intake API, hardened inputs', () => {
       logger: new JsonLogger('intake', 'error'),
     });
     agent = await issueToken(config, { role: 'cell_agent', cellId: 'oujda', subject: 'agent:oujda-1' });
+    keyStore = new SqliteKeyStore(join(dataDir, 'keys.sqlite'));
   });
 
   afterAll(async () => {
+    await keyStore.close();
     await service.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
