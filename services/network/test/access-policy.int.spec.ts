@@ -1,82 +1,28 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { EVENT_STORE, EventStore } from '@oriental/event-store';
-import { issueToken, JsonLogger, loadConfig, POLICY, Policy, Role, ROLES, ServiceConfig, TokenRequest } from '@oriental/service-kit';
+import { issueToken, Role, ROLES } from '@oriental/service-kit';
 import request from 'supertest';
-import { RunningNetwork, startNetwork } from '../src/network';
+import { CALLERS, concretePath, NetworkRoute, networkRoutes, startTestNetwork, TestNetwork } from './network-routes';
 
-/** One caller per role, each with the scope its role needs. */
-const CALLERS: Record<Role, TokenRequest> = {
-  cell_agent: { role: 'cell_agent', cellId: 'oujda' },
-  cell_supervisor: { role: 'cell_supervisor', cellId: 'oujda' },
-  provincial_coordinator: { role: 'provincial_coordinator', province: 'oujda-angad' },
-  regional_coordinator: { role: 'regional_coordinator' },
-  partner: { role: 'partner', partnerId: 'consulate-oujda' },
-  trainer: { role: 'trainer' },
-  auditor: { role: 'auditor' },
-};
-
-/** Values for path parameters: ids that exist nowhere, so no call reaches a real case. */
+/** Values for path parameters that are not ids; ids exist nowhere, so no call reaches a real case. */
 const PARAMETERS: Record<string, string> = { cellId: 'oujda', code: 'housing' };
-const NOWHERE = '00000000-0000-4000-8000-000000000000';
 
-interface Route {
-  service: string;
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
-  path: string;
-  policy?: Policy;
-}
-
-/**
- * Every HTTP route of every service, as the Nest router of each running app holds it
- * (controllers of every module, their handlers' paths and methods) with its declared policy.
- */
-const routesOf = (service: string, app: RunningNetwork['services'][number]['app']): Route[] => {
-  const scanner = new MetadataScanner();
-  const routes: Route[] = [];
-  for (const module of app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as (new (...args: never[]) => object) | undefined;
-      if (!controller?.prototype) continue;
-      const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
-      for (const name of scanner.getAllMethodNames(controller.prototype)) {
-        const handler = (controller.prototype as Record<string, unknown>)[name] as object;
-        const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
-        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        if (path === undefined || method === undefined) continue; // not a route (e.g. an @EventPattern handler)
-        const policy = (Reflect.getMetadata(POLICY, handler) ?? Reflect.getMetadata(POLICY, controller)) as Policy | undefined;
-        const full = `/${[base, path].map((part) => part.replace(/^\/|\/$/g, '')).filter(Boolean).join('/')}`;
-        routes.push({ service, method: RequestMethod[method].toLowerCase() as Route['method'], path: full, ...(policy ? { policy } : {}) });
-      }
-    }
-  }
-  return routes;
-};
-
-const concrete = (path: string): string => path.replace(/:(\w+)/g, (_, name: string) => PARAMETERS[name] ?? NOWHERE);
+const concrete = (path: string): string => concretePath(path, PARAMETERS);
 
 describe('every route declares a policy, and the router enforces it for every role', () => {
-  let dataDir: string;
-  let config: ServiceConfig;
-  let network: RunningNetwork;
-  let routes: Route[];
+  let test: TestNetwork;
+  let network: TestNetwork['network'];
+  let routes: NetworkRoute[];
   const tokens = {} as Record<Role, string>;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'access-policy-'));
-    config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '0' });
-    network = await startNetwork(config, { logger: (service) => new JsonLogger(service, 'error'), ports: { intake: 0, referral: 0, 'capacity-building': 0, reporting: 0 } });
-    routes = network.services.flatMap((service) => routesOf(service.name, service.app));
-    for (const role of ROLES) tokens[role] = await issueToken(config, CALLERS[role]);
+    test = await startTestNetwork('access-policy');
+    network = test.network;
+    routes = networkRoutes(network);
+    for (const role of ROLES) tokens[role] = await issueToken(test.config, CALLERS[role]);
   });
 
   afterAll(async () => {
-    await network?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await test?.stop();
   });
 
   it('finds the routes of all four services', () => {
