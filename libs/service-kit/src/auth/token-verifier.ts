@@ -67,7 +67,36 @@ class OidcVerifier implements TokenVerifier {
   }
 }
 
+/**
+ * Remembers tokens already verified until they expire: a client sends the same token with every
+ * request of its working day, and an EdDSA or RSA signature check costs more than the rest of a
+ * read. Only a token that verified is remembered, by its whole text (signature included), and
+ * its expiry is checked again at each use, with the same tolerance as the first check.
+ */
+export class RememberingVerifier implements TokenVerifier {
+  private readonly verified = new Map<string, { payload: JWTPayload; until: number }>();
+
+  constructor(
+    private readonly verifier: TokenVerifier,
+    private readonly clockSkewSeconds: number,
+    private readonly capacity = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async verify(token: string): Promise<JWTPayload> {
+    const known = this.verified.get(token);
+    if (known && this.now() < known.until) return known.payload;
+    if (known) this.verified.delete(token);
+    const payload = await this.verifier.verify(token);
+    // requiredClaims: every verified token has an exp.
+    const until = ((payload.exp as number) + this.clockSkewSeconds) * 1000;
+    if (this.verified.size >= this.capacity) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, { payload, until });
+    return payload;
+  }
+}
+
 export const tokenVerifierFor = (config: ServiceConfig): TokenVerifier => {
-  if (config.AUTH_MODE === 'oidc') return new OidcVerifier(config as ServiceConfig & { OIDC_ISSUER: string });
-  return new EmbeddedVerifier(loadIssuerKey(config).publicKey, config);
+  const verifier = config.AUTH_MODE === 'oidc' ? new OidcVerifier(config as ServiceConfig & { OIDC_ISSUER: string }) : new EmbeddedVerifier(loadIssuerKey(config).publicKey, config);
+  return new RememberingVerifier(verifier, config.OIDC_CLOCK_SKEW_SECONDS);
 };
