@@ -16,6 +16,7 @@ import { CommandExecutor } from './command-executor';
 import { ServiceConfig, urlHost } from './config';
 import { HealthController, ServiceStatus } from './health.controller';
 import { JsonBodyGuard } from './http/json-body.guard';
+import { methodNotAllowed } from './http/method-not-allowed';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { completeOpenApiDocument } from './http/openapi-document';
 import { routesOf } from './http/routes';
@@ -172,13 +173,15 @@ export const startService = async (definition: ServiceDefinition, options: Start
   app.getHttpAdapter().getInstance().disable('x-powered-by');
   app.use(securityHeaders());
   app.enableCors(corsOptions(config));
+  const routes = routesOf(app);
+  app.use(methodNotAllowed(routes));
 
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle(definition.title).setDescription(definition.description).setVersion('1').build(),
   );
   // What every route of a kind answers, from what its guards and pipes check (http/openapi-document.ts).
-  completeOpenApiDocument(document, routesOf(app));
+  completeOpenApiDocument(document, routes);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
   if (definition.consumerGroup) {

@@ -255,6 +255,22 @@ describe('every answer of every route matches its service’s OpenAPI document',
       expect(gaps).toEqual([]);
     });
 
+    it('answers 405 with Allow to a method a documented path does not take', async () => {
+      const wrong: string[] = [];
+      for (const [path, item] of Object.entries(documents[service]!.paths)) {
+        const methods = Object.keys(item).map((method) => method.toUpperCase());
+        const allow = [...new Set([...methods, ...(methods.includes('GET') ? ['HEAD'] : [])])].sort().join(', ');
+        const concrete = path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'cellId' ? 'oujda' : name === 'code' ? 'health' : NOWHERE));
+        for (const method of (['get', 'post', 'put', 'patch', 'delete'] as const).filter((candidate) => !methods.includes(candidate.toUpperCase()))) {
+          const response = await request(url(service))[method](concrete);
+          const answer = { status: response.status, allow: response.headers['allow'], code: (response.body as { code?: string }).code, type: String(response.headers['content-type']).split(';')[0] };
+          const expected = { status: 405, allow, code: 'METHOD_NOT_ALLOWED', type: 'application/problem+json' };
+          if (JSON.stringify(answer) !== JSON.stringify(expected)) wrong.push(`${method.toUpperCase()} ${path}: ${JSON.stringify(answer)}`);
+        }
+      }
+      expect(wrong).toEqual([]);
+    });
+
     it('answers every request to every route as its document says, error answers included', async () => {
       await checkResponsesAgainstOpenApiOf(url(service));
       const failures: string[] = [];
