@@ -126,6 +126,8 @@ export const transferAcceptedV1 = z.object({ ...transfer, acceptedAt: z.string()
 export const transferDeclinedV1 = z.object({ ...transfer, declinedAt: z.string().datetime({ offset: true }) });
 export const caseClosedV1 = z.object({ ...beneficiaryFact, reason: z.enum(CloseReasons), closedAt: z.string().datetime({ offset: true }) });
 export const caseReopenedV1 = z.object({ ...beneficiaryFact, reopenedAt: z.string().datetime({ offset: true }) });
+/** That the person's data was erased (the fact and when, not why): read models drop what they keep for them. */
+export const personalDataErasedV1 = z.object({ ...beneficiaryFact, erasedAt: z.string().datetime({ offset: true }) });
 
 export type BeneficiaryProfileRecordedV1 = z.infer<typeof beneficiaryProfileRecordedV1>;
 export type ConsentChangedV1 = z.infer<typeof consentGivenV1>;
@@ -138,6 +140,7 @@ export type TransferAcceptedV1 = z.infer<typeof transferAcceptedV1>;
 export type TransferDeclinedV1 = z.infer<typeof transferDeclinedV1>;
 export type CaseClosedV1 = z.infer<typeof caseClosedV1>;
 export type CaseReopenedV1 = z.infer<typeof caseReopenedV1>;
+export type PersonalDataErasedV1 = z.infer<typeof personalDataErasedV1>;
 
 /**
  * Intake's integration events, latest version each, as consumers see them after
@@ -156,7 +159,8 @@ export type IntakeIntegrationEvent =
   | IntegrationEvent<'TransferAccepted', TransferAcceptedV1>
   | IntegrationEvent<'TransferDeclined', TransferDeclinedV1>
   | IntegrationEvent<'CaseClosed', CaseClosedV1>
-  | IntegrationEvent<'CaseReopened', CaseReopenedV1>;
+  | IntegrationEvent<'CaseReopened', CaseReopenedV1>
+  | IntegrationEvent<'PersonalDataErased', PersonalDataErasedV1>;
 
 export type BeneficiaryRegisteredIntegrationEvent = Extract<IntakeIntegrationEvent, { type: 'BeneficiaryRegistered' }>;
 
@@ -182,4 +186,5 @@ export const IntakeContracts: ContractDefinition[] = [
   single('TransferDeclined', transferDeclinedV1),
   single('CaseClosed', caseClosedV1),
   single('CaseReopened', caseReopenedV1),
+  single('PersonalDataErased', personalDataErasedV1),
 ];

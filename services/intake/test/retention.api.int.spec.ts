@@ -91,6 +91,15 @@ describe('GET /retention/due: closed cases past a retention period, listed for r
     await eventually(async () => expect((await as('region').get('/retention/due').expect(200)).body.cases.map((c: { beneficiaryId: string }) => c.beneficiaryId)).not.toContain(id));
   });
 
+  it('takes a case off the list once its personal data is erased', async () => {
+    clock.set(CLOSED_ON);
+    const id = await closedCase('oujda', 'oujda');
+    clock.set('2026-04-15T00:00:00.000Z');
+    await eventually(async () => expect((await as('region').get('/retention/due').expect(200)).body.cases.map((c: { beneficiaryId: string }) => c.beneficiaryId)).toContain(id));
+    await as('oujdaSupervisor').post(`/beneficiaries/${id}/erasure`, { reason: 'retention_expired' }).expect(200);
+    await eventually(async () => expect((await as('region').get('/retention/due').expect(200)).body.cases.map((c: { beneficiaryId: string }) => c.beneficiaryId)).not.toContain(id));
+  });
+
   it('refuses unknown parameters and cells (400), and roles without a say on retention (403)', async () => {
     expect((await as('region').get('/retention/due?cell=oujda').expect(400)).body.code).toBe('VALIDATION_FAILED');
     expect((await as('region').get('/retention/due?cellId=atlantis').expect(400)).body.code).toBe('VALIDATION_FAILED');

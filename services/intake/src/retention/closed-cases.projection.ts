@@ -9,9 +9,11 @@ export interface ClosedCase {
   cellId: string | null;
   /** When it was closed; null once reopened. */
   closedAt: string | null;
+  /** When the person's data was erased: nothing is left to review. */
+  erasedAt?: string;
   /**
    * The month (YYYY-MM) its shortest retention period ends, indexed: the review reads the months
-   * up to now, never the cases closed since. Null while the case is open.
+   * up to now, never the cases closed since. Null while the case is open, and once erased.
    */
   reviewMonth: string | null;
 }
@@ -19,8 +21,8 @@ export interface ClosedCase {
 export const CLOSED_CASES = 'intake_closed_cases';
 export const CLOSED_CASES_PROJECTION = 'intake-closed-cases';
 
-type Followed = Extract<IntakeIntegrationEvent, { type: 'TransferAccepted' | 'CaseClosed' | 'CaseReopened' }>;
-const FOLLOWED = new Set<string>(['TransferAccepted', 'CaseClosed', 'CaseReopened'] satisfies Followed['type'][]);
+type Followed = Extract<IntakeIntegrationEvent, { type: 'TransferAccepted' | 'CaseClosed' | 'CaseReopened' | 'PersonalDataErased' }>;
+const FOLLOWED = new Set<string>(['TransferAccepted', 'CaseClosed', 'CaseReopened', 'PersonalDataErased'] satisfies Followed['type'][]);
 const isFollowed = (event: IntegrationEvent): event is Followed => FOLLOWED.has(event.type);
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -60,9 +62,11 @@ export class ClosedCasesProjection implements ReadModel, DocumentProjection<Inte
       case 'TransferAccepted':
         return { ...base, cellId: followed.data.toCellId };
       case 'CaseClosed':
-        return { ...base, closedAt: followed.data.closedAt, reviewMonth: monthOf(addDays(followed.data.closedAt, this.shortestRetentionDays)) };
+        return { ...base, closedAt: followed.data.closedAt, reviewMonth: base.erasedAt ? null : monthOf(addDays(followed.data.closedAt, this.shortestRetentionDays)) };
       case 'CaseReopened':
         return { ...base, closedAt: null, reviewMonth: null };
+      case 'PersonalDataErased':
+        return { ...base, erasedAt: followed.data.erasedAt, reviewMonth: null };
     }
   }
 
