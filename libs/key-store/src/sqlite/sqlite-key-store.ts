@@ -110,12 +110,35 @@ export class SqliteKeyStore implements KeyStore {
     };
   }
 
+  /**
+   * Group commit: the puts of one turn of the event loop (concurrent registrations) are written
+   * in one transaction, so they share one sync to disk (`synchronous = FULL`) instead of paying
+   * one each while the whole process waits on it.
+   */
   async put(id: string, wrapped: WrappedKey): Promise<PutOutcome> {
     assertKeyId(id);
     assertWrappedKey(wrapped);
-    const { changes } = this.statements.insert.run(id, wrapped.masterKeyId, wrapped.iv, wrapped.tag, wrapped.key);
-    if (changes === 1) return 'created';
-    return this.statements.get.get(id)!.destroyed_at !== null ? 'destroyed' : 'exists';
+    return new Promise<PutOutcome>((resolve, reject) => {
+      this.pendingPuts.push({ id, wrapped, resolve, reject });
+      if (this.pendingPuts.length === 1) setImmediate(() => this.commitPuts());
+    });
+  }
+
+  private readonly pendingPuts: { id: string; wrapped: WrappedKey; resolve(outcome: PutOutcome): void; reject(error: unknown): void }[] = [];
+
+  private commitPuts(): void {
+    const batch = this.pendingPuts.splice(0);
+    try {
+      const outcomes = this.db.transaction(() =>
+        batch.map(({ id, wrapped }): PutOutcome => {
+          if (this.statements.insert.run(id, wrapped.masterKeyId, wrapped.iv, wrapped.tag, wrapped.key).changes === 1) return 'created';
+          return this.statements.get.get(id)!.destroyed_at !== null ? 'destroyed' : 'exists';
+        }),
+      )();
+      batch.forEach((put, index) => put.resolve(outcomes[index]!));
+    } catch (error) {
+      for (const put of batch) put.reject(error);
+    }
   }
 
   async get(id: string): Promise<StoredKey | undefined> {
@@ -162,6 +185,7 @@ export class SqliteKeyStore implements KeyStore {
   async close(): Promise<void> {
     clearTimeout(this.retry);
     if (!this.db.open) return;
+    if (this.pendingPuts.length > 0) this.commitPuts();
     this.checkpoint();
     this.db.close();
   }
