@@ -39,7 +39,7 @@ export class AccessLogQuery {
   @Get(':beneficiaryId/access')
   @ApiOperation({ summary: "Every read of a person's personal data: who, when, which record and the stated purpose" })
   @ApiParam({ name: 'beneficiaryId', format: 'uuid' })
-  @ApiQuery({ name: 'from', required: false, schema: { type: 'integer', minimum: 0 } })
+  @ApiQuery({ name: 'from', required: false, schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } })
   @ApiResponseOf(HttpStatus.OK, accessLogAnswer, 'The reads, oldest first (empty when nobody read it)')
   @ApiProblemResponse(400, 'VALIDATION_FAILED: the id is not a UUID, or from/limit out of range')

@@ -55,7 +55,7 @@ export class JourneyQuery {
       "Folds, with intake's and referral's own deciders, the journey's events that occurred (metadata.occurredAt, the command's clock) at or before `asOf`, in log order; within a stream the fold stops at the first event that occurred later.",
   })
   @ApiParam({ name: 'beneficiaryId', format: 'uuid' })
-  @ApiQuery({ name: 'asOf', required: false, description: `ISO 8601 instant with a time zone; now when absent. ${AS_OF_FORMAT}`, example: '2026-07-15T09:30:00Z' })
+  @ApiQuery({ name: 'asOf', required: false, description: `ISO 8601 instant with a time zone; now when absent. ${AS_OF_FORMAT}`, schema: { type: 'string', format: 'date-time' }, example: '2026-07-15T09:30:00Z' })
   @ApiResponseOf(200, caseStateSchema, 'The case at asOf')
   @ApiProblemResponse(400, 'VALIDATION_FAILED: the id is not a UUID, or asOf is not an ISO 8601 instant')
   @ApiProblemResponse(404, 'JOURNEY_NOT_FOUND: no event names this beneficiary; JOURNEY_NOT_STARTED: asOf is before their registration')
