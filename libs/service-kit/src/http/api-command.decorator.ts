@@ -22,7 +22,7 @@ export const ApiCommand = ({ answer, notFound, rules }: CommandDocumentation): M
     ApiResponseOf(answer.status, answer.schema, 'Done; ETag: the new revision (Idempotent-Replayed: true on a retry)'),
     ApiProblemResponse(
       400,
-      'Invalid, missing or unknown field (VALIDATION_FAILED with field errors), MALFORMED_JSON, BODY_TOO_DEEP, DUPLICATE_JSON_KEY, BAD_REQUEST (a body its Content-Encoding does not decode); IDEMPOTENCY_KEY_REQUIRED, IDEMPOTENCY_KEY_INVALID, IF_MATCH_INVALID, CORRELATION_ID_INVALID',
+      'Invalid, missing or unknown field (VALIDATION_FAILED with field errors), MALFORMED_JSON, BODY_TOO_DEEP, DUPLICATE_JSON_KEY, BODY_UNREADABLE (a body its Content-Encoding or Content-Length does not match); IDEMPOTENCY_KEY_REQUIRED, IDEMPOTENCY_KEY_INVALID, IF_MATCH_INVALID, CORRELATION_ID_INVALID',
     ),
     ApiProblemResponse(404, notFound),
     ApiProblemResponse(409, 'IDEMPOTENCY_KEY_REUSED: the key was used with another body or by another caller; CONCURRENT_MODIFICATION: retry'),

@@ -115,7 +115,7 @@ const completeOperation = (operation: Operation, route: RouteDescription | undef
 
   if (WITH_BODY.has(method)) {
     if (route?.body) operation.requestBody = requestBodyOf(route.body, operation.requestBody);
-    addResponse(operation, 400, problem('VALIDATION_FAILED (field errors: missing, invalid or unknown field), MALFORMED_JSON, BODY_TOO_DEEP, DUPLICATE_JSON_KEY, BAD_REQUEST (a body its Content-Encoding does not decode)'));
+    addResponse(operation, 400, problem('VALIDATION_FAILED (field errors: missing, invalid or unknown field), MALFORMED_JSON, BODY_TOO_DEEP, DUPLICATE_JSON_KEY, BODY_UNREADABLE (a body its Content-Encoding or Content-Length does not match)'));
     addResponse(operation, 413, problem(`PAYLOAD_TOO_LARGE: the body is over ${BODY_LIMIT}`));
     addResponse(operation, 415, problem('UNSUPPORTED_MEDIA_TYPE: the body is not application/json, or its charset or Content-Encoding is not supported'));
   }

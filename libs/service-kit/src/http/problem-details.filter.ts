@@ -111,6 +111,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const status = expressError?.status ?? expressError?.statusCode;
     if (status && status >= 400 && status < 500) {
       if (expressError?.type === 'entity.parse.failed') return base(400, 'MALFORMED_JSON', 'The request body is not valid JSON');
+      // Anything else the body parser refuses with 400 is a body it could not read as sent (a
+      // Content-Encoding that does not decode, a length that does not match): a stable code,
+      // and not the decompressor's own words.
+      if (status === 400) return base(400, 'BODY_UNREADABLE', 'The request body could not be read: its Content-Encoding or Content-Length does not match what was sent');
       return base(status, httpCodes[status] ?? 'HTTP_ERROR', expressError?.message ?? titleOf(status));
     }
     return base(500, 'INTERNAL_ERROR', 'An unexpected error occurred; it has been logged');
