@@ -6,3 +6,4 @@ export * from './intake.published-language';
 export * from './referral.events';
 export * from './referral.published-language';
 export * from './access-log';
+export * from './safe-text';

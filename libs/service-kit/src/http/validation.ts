@@ -1,5 +1,6 @@
 import { ParseUUIDPipe, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiBody, ApiBodyOptions, ApiResponse } from '@nestjs/swagger';
+import { textProblem } from '@oriental/contracts';
 import { z } from 'zod';
 import { FieldError, RequestValidationError } from '../errors';
 
@@ -112,23 +113,6 @@ export class ZodBodyPipe<Schema extends z.ZodType> implements PipeTransform<unkn
   }
 }
 
-/** Unicode controls (Cc); a multi-line text keeps tab, CR and LF. */
-const CONTROL = /\p{Cc}/u;
-const CONTROL_BUT_LINE_BREAKS = /[^\P{Cc}\t\n\r]/u;
-/** Bidi embeddings, overrides and isolates: they reorder what a reader sees (CVE-2021-42574). */
-const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
-/** Half of a surrogate pair on its own: not text, and unencodable as UTF-8. */
-const LONE_SURROGATE = /\p{Cs}/u;
-/** Nothing visible: spaces and default-ignorable characters (zero-width space, joiners, BOM) only. */
-const BLANK = /^[\s\p{Default_Ignorable_Code_Point}]*$/u;
-
-const textProblem = (text: string, multiline: boolean): string | undefined => {
-  if (LONE_SURROGATE.test(text)) return 'must not contain unpaired surrogates';
-  if ((multiline ? CONTROL_BUT_LINE_BREAKS : CONTROL).test(text)) return 'must not contain control characters';
-  if (BIDI_CONTROL.test(text)) return 'must not contain bidirectional control characters';
-  if (BLANK.test(text)) return 'must not be blank';
-  return undefined;
-};
 
 /**
  * Free text a person types in a body (a note, a reason): trimmed, stored in Unicode NFC, and
