@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { CheckpointStore, createEventStore, EventStore } from '@oriental/event-store';
 import { EventBus, InMemoryBus, KafkaEventBus, KafkaSecurity } from '@oriental/messaging';
 import { createKeyStore, KeyStore } from '@oriental/key-store';
@@ -95,4 +95,15 @@ export const openInfrastructure = async (
     ...(bus.kafkaSecurity ? { kafkaSecurity: bus.kafkaSecurity } : {}),
     readStore,
   };
+};
+
+/**
+ * The event store of an existing network, for the read-only tools (journey, verify): opening a
+ * SQLite file creates it, so an auditor who mistyped DATA_DIR would be shown an empty log, found
+ * intact. `{ missing: path }` when there is none there.
+ */
+export const openExistingEventStore = async (config: ServiceConfig): Promise<(EventStore & CheckpointStore) | { missing: string }> => {
+  const file = dataFile(config, 'events.sqlite');
+  if (config.EVENT_STORE === 'sqlite' && !existsSync(file)) return { missing: file };
+  return openEventStore(config);
 };

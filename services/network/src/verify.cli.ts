@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { BrokenLink, BrokenLinkReason, chainedLogOf, formatAnchor, LogAnchor, parseAnchor, verifyJourney, verifyLog } from '@oriental/event-store';
-import { ConfigurationError, dataFile, loadConfig, openEventStore } from '@oriental/service-kit';
+import { ConfigurationError, loadConfig, openExistingEventStore } from '@oriental/service-kit';
 
 /**
  * `npm run verify`: tamper evidence for auditors and operators (docs/adr/0011-hash-chained-streams.md).
@@ -83,12 +82,11 @@ const main = async (): Promise<number> => {
     return 0;
   }
   const config = loadConfig();
-  // Opening a SQLite file creates it: an auditor who mistyped DATA_DIR is told, not shown an empty, intact log.
-  if (config.EVENT_STORE === 'sqlite' && !existsSync(dataFile(config, 'events.sqlite'))) {
-    process.stderr.write(`verify: no event store at ${dataFile(config, 'events.sqlite')} (set DATA_DIR to the network's data directory)\n`);
+  const store = await openExistingEventStore(config);
+  if ('missing' in store) {
+    process.stderr.write(`verify: no event store at ${store.missing} (set DATA_DIR to the network's data directory)\n`);
     return 1;
   }
-  const store = await openEventStore(config);
   try {
     const log = chainedLogOf(store);
     if (!args.all) {

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigurationError, dataFile, loadConfig, NotFound, openEventStore } from '@oriental/service-kit';
+import { ConfigurationError, loadConfig, NotFound, openExistingEventStore } from '@oriental/service-kit';
 import { AS_OF_FORMAT, caseStateAt, happenedBy, journeyEntries, parseAsOf, readJourneyEvents } from './journey';
 import { Format, formatJourney, Formats, JourneyReport } from './journey.format';
 
@@ -76,12 +75,11 @@ const main = async (): Promise<number> => {
     return 0;
   }
   const config = loadConfig();
-  // Opening a SQLite file creates it: an auditor who mistyped DATA_DIR is told, not shown an empty store.
-  if (config.EVENT_STORE === 'sqlite' && !existsSync(dataFile(config, 'events.sqlite'))) {
-    process.stderr.write(`journey: no event store at ${dataFile(config, 'events.sqlite')} (set DATA_DIR to the network's data directory)\n`);
+  const store = await openExistingEventStore(config);
+  if ('missing' in store) {
+    process.stderr.write(`journey: no event store at ${store.missing} (set DATA_DIR to the network's data directory)\n`);
     return 1;
   }
-  const store = await openEventStore(config);
   try {
     const events = await readJourneyEvents(store, args.beneficiaryId);
     const report: JourneyReport = args.asOf
