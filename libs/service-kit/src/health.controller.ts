@@ -36,6 +36,7 @@ const healthSchema = z.object({
     readStore: checkSchema,
     forwarder: checkSchema.optional(),
     followers: z.record(z.string(), followerCheckSchema).optional().meta({ description: "The service's other log followers, by checkpoint name" }),
+    stores: z.record(z.string(), checkSchema).optional().meta({ description: "Stores of the service's own beyond the shared adapters (intake: its key store)" }),
   }),
 });
 type Health = z.infer<typeof healthSchema>;
@@ -43,6 +44,7 @@ type Health = z.infer<typeof healthSchema>;
 /** Live status of the parts that are not adapters (the forwarder, other log followers). */
 export class ServiceStatus {
   private readonly followers = new Map<string, () => LogFollowerStatus>();
+  private readonly stores = new Map<string, () => Promise<Check>>();
 
   constructor(readonly service: string) {}
 
@@ -53,6 +55,16 @@ export class ServiceStatus {
   addFollower(name: string, status: () => LogFollowerStatus): void {
     if (this.followers.has(name)) throw new Error(`A log follower named ${name} is already registered`);
     this.followers.set(name, status);
+  }
+
+  /** Shows a store of the service's own (intake's key store) on `/health`, under `checks.stores.<name>`. */
+  addStore(name: string, health: () => Promise<Check>): void {
+    if (this.stores.has(name)) throw new Error(`A store named ${name} is already registered`);
+    this.stores.set(name, health);
+  }
+
+  async storeChecks(): Promise<Record<string, Check>> {
+    return Object.fromEntries(await Promise.all([...this.stores].map(async ([name, health]) => [name, await safely(health)] as const)));
   }
 
   followerChecks(): Record<string, FollowerCheck> {
@@ -103,14 +115,16 @@ export class HealthController {
     ]);
     const forwarder = this.status.forwarder?.();
     const followers = this.status.followerChecks();
+    const stores = await this.status.storeChecks();
     const checks: Health['checks'] = {
       eventStore,
       bus,
       readStore,
       ...(forwarder ? { forwarder } : {}),
       ...(Object.keys(followers).length > 0 ? { followers } : {}),
+      ...(Object.keys(stores).length > 0 ? { stores } : {}),
     };
-    const up = [eventStore, bus, readStore, ...(forwarder ? [forwarder] : []), ...Object.values(followers)].every((check) => check.status === 'up');
+    const up = [eventStore, bus, readStore, ...(forwarder ? [forwarder] : []), ...Object.values(followers), ...Object.values(stores)].every((check) => check.status === 'up');
     response.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return { status: up ? 'up' : 'down', service: this.status.service, checks };
   }

@@ -228,12 +228,18 @@ describe('intake API', () => {
   });
 
   describe('operations', () => {
-    it('reports its event store, bus and read store on /health', async () => {
+    it('reports its event store, bus, read store and key store on /health', async () => {
       const response = await request(service.url).get('/health').expect(200);
       expect(response.body).toMatchObject({
         status: 'up',
         service: 'intake',
-        checks: { eventStore: { status: 'up', kind: 'sqlite' }, bus: { status: 'up' }, readStore: { status: 'up' }, forwarder: { status: 'up' } },
+        checks: {
+          eventStore: { status: 'up', kind: 'sqlite' },
+          bus: { status: 'up' },
+          readStore: { status: 'up' },
+          forwarder: { status: 'up' },
+          stores: { keyStore: { status: 'up', kind: 'sqlite' } },
+        },
       });
     });
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { KEY_STORE, KeyStore } from '@oriental/key-store';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
-import { openKeyStore, SERVICE_CONFIG, ServiceConfig } from '@oriental/service-kit';
+import { openKeyStore, SERVICE_CONFIG, SERVICE_STATUS, ServiceConfig, ServiceStatus } from '@oriental/service-kit';
 import { migrateLegacyKeys } from './legacy-keys';
 import { loadMasterKeyring, MASTER_KEY, MASTER_KEYRING } from './master-key';
 import { MasterKeyring } from './master-keyring';
@@ -31,10 +31,15 @@ const openIntakeKeyStore = async (config: ServiceConfig, readStore: ReadStore, k
   }
 };
 
-/** Closes the key store when intake stops, after the followers that read through the vault. */
+/** Shows the key store on /health; closes it when intake stops, after the followers that read through the vault. */
 @Injectable()
 class KeyStoreLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(KEY_STORE) private readonly keys: KeyStore) {}
+  constructor(
+    @Inject(KEY_STORE) private readonly keys: KeyStore,
+    @Inject(SERVICE_STATUS) status: ServiceStatus,
+  ) {
+    status.addStore('keyStore', () => keys.health());
+  }
 
   onApplicationShutdown(): Promise<void> {
     return this.keys.close();
