@@ -37,9 +37,8 @@ import { ReopenCaseHandler } from './reopen-case/reopen-case.handler';
 import { DecideDuplicateController } from './decide-duplicate/decide-duplicate.controller';
 import { DecideDuplicateHandler } from './decide-duplicate/decide-duplicate.handler';
 import { BeneficiaryCommands } from './casework/beneficiary-commands';
-import { CaseFollowUpsConsumer } from './overdue-follow-ups/case-follow-ups.consumer';
 import { CaseFollowUpsProjection } from './overdue-follow-ups/case-follow-ups.projection';
-import { ClosedCasesConsumer } from './retention/closed-cases.consumer';
+import { IntakeTopicConsumer } from './intake-topic.consumer';
 import { ClosedCasesProjection } from './retention/closed-cases.projection';
 import { RetentionDueQuery } from './retention/retention-due.query';
 import { retentionPeriodsOf, shortestRetentionDays } from './retention/retention';
@@ -64,9 +63,8 @@ import { OverdueFollowUpsQuery } from './overdue-follow-ups/overdue-follow-ups.q
     DecideDuplicateController,
     ErasePersonalDataController,
     OverdueFollowUpsQuery,
-    CaseFollowUpsConsumer,
+    IntakeTopicConsumer,
     RetentionDueQuery,
-    ClosedCasesConsumer,
   ],
   providers: [
     ...personalDataProviders,
