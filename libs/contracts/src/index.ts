@@ -7,3 +7,5 @@ export * from './referral.events';
 export * from './referral.published-language';
 export * from './access-log';
 export * from './safe-text';
+export * from './capacity-building.events';
+export * from './capacity-building.published-language';
