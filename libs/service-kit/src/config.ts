@@ -106,6 +106,11 @@ const schema = z
     RETENTION_DAYS_SERVICES: z.coerce.number().int().min(1).max(36_500).default(1825),
     RETENTION_DAYS_SHARING: z.coerce.number().int().min(1).max(36_500).default(730),
     RETENTION_DAYS_STATISTICS: z.coerce.number().int().min(1).max(36_500).default(3650),
+    /**
+     * Seconds between the comments the hub's feed (`GET /hub/feed`) writes on a quiet stream, so
+     * that proxies and load balancers do not close it as idle (most wait 30 to 60 s).
+     */
+    HUB_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
   })
   ;
 

@@ -17,7 +17,14 @@ export class RequestValidationError extends Error {
 
 export class BadRequestHeaderError extends Error {
   constructor(
-    readonly code: 'IDEMPOTENCY_KEY_REQUIRED' | 'IDEMPOTENCY_KEY_INVALID' | 'IF_MATCH_INVALID' | 'CORRELATION_ID_INVALID' | 'PURPOSE_REQUIRED' | 'PURPOSE_INVALID',
+    readonly code:
+      | 'IDEMPOTENCY_KEY_REQUIRED'
+      | 'IDEMPOTENCY_KEY_INVALID'
+      | 'IF_MATCH_INVALID'
+      | 'CORRELATION_ID_INVALID'
+      | 'PURPOSE_REQUIRED'
+      | 'PURPOSE_INVALID'
+      | 'LAST_EVENT_ID_INVALID',
     message: string,
   ) {
     super(message);
@@ -63,6 +70,18 @@ export class UnsupportedMediaType extends Error {
 }
 
 /**
+ * 406: the client did not ask for what the route answers, e.g. a Server-Sent Events stream
+ * requested without `Accept: text/event-stream`.
+ */
+export class NotAcceptable extends Error {
+  readonly code = 'NOT_ACCEPTABLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotAcceptable';
+  }
+}
+
+/**
  * A JSON body refused for its shape as written, before anything reads it: nested deeper than
  * any command needs, or naming one key twice in an object (JSON.parse would keep the last one
  * silently, so what was validated and what the sender meant could differ).
@@ -95,7 +114,7 @@ export class Unauthenticated extends Error {
  */
 export class Forbidden extends Error {
   constructor(
-    readonly code: 'ROLE_NOT_ALLOWED' | 'CELL_NOT_YOURS' | 'PARTNER_NOT_YOURS' | 'NO_POLICY',
+    readonly code: 'ROLE_NOT_ALLOWED' | 'CELL_NOT_YOURS' | 'PROVINCE_NOT_YOURS' | 'PARTNER_NOT_YOURS' | 'NO_POLICY',
     message: string,
   ) {
     super(message);

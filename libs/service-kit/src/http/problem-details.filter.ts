@@ -15,6 +15,7 @@ import {
   UnsupportedMediaType,
   Unauthenticated,
   Forbidden,
+  NotAcceptable,
 } from '../errors';
 
 /** RFC 9457 problem details, plus a stable `code` and, for 400, the list of field errors. */
@@ -84,6 +85,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof StaleRevision) return base(412, exception.code, exception.message);
     if (exception instanceof NotFound) return base(404, exception.code, exception.message);
     if (exception instanceof UnsupportedMediaType) return base(415, exception.code, exception.message);
+    if (exception instanceof NotAcceptable) return base(406, exception.code, exception.message);
     if (exception instanceof Unauthenticated) return base(401, exception.code, exception.message);
     if (exception instanceof Forbidden) return base(403, exception.code, exception.message);
     if (exception instanceof StreamRevisionConflict) {
