@@ -9,3 +9,4 @@ export * from './access-log';
 export * from './safe-text';
 export * from './capacity-building.events';
 export * from './capacity-building.published-language';
+export * from './sealed-data';

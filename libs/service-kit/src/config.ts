@@ -41,9 +41,11 @@ const schema = z
     MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb://').optional(),
     MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/).default('oriental'),
     /**
-     * Where the per-beneficiary keys are kept (ADR 0012): `sqlite`, a file of its own
-     * (`<DATA_DIR>/keys.sqlite`), or `mongodb` (MONGODB_URI), a database of its own,
-     * KEY_STORE_MONGODB_DB (default `<MONGODB_DB>-keys`). Never a read store: nothing rebuilds it.
+     * Where the per-person keys are kept (ADR 0012, 0014), one store per service that keeps
+     * personal data: `sqlite`, a file of its own (`<DATA_DIR>/keys.sqlite` for intake,
+     * `<DATA_DIR>/capacity-building-keys.sqlite`), or `mongodb` (MONGODB_URI), a database of its
+     * own, KEY_STORE_MONGODB_DB (default `<MONGODB_DB>-keys`) for intake and the same suffixed
+     * `-capacity-building`. Never a read store: nothing rebuilds it.
      */
     KEY_STORE: z.enum(['sqlite', 'mongodb']).default('sqlite'),
     KEY_STORE_MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/).optional(),

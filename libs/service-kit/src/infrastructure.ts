@@ -61,19 +61,29 @@ export const openReadStore = (config: ServiceConfig, service: string): Promise<R
 };
 
 /**
- * The per-beneficiary key store (ADR 0012), opened by intake alone, and by the backup and
- * master-key tools: a SQLite file of its own, or a MongoDB database of its own. Never a read
- * store, so no rebuild empties it.
+ * The key store of a service that keeps personal data (ADR 0012, 0014), opened by that service
+ * alone, and by the backup and master-key tools: a SQLite file of its own
+ * (`keyStoreFileOf(service)`), or a MongoDB database of its own (`keyStoreDatabaseOf`). Never a
+ * read store, so no rebuild empties it. Intake's, the first, is the default.
  */
-export const openKeyStore = (config: ServiceConfig): Promise<KeyStore> => {
+export const openKeyStore = (config: ServiceConfig, service = 'intake'): Promise<KeyStore> => {
   openDataDir(config);
   return config.KEY_STORE === 'mongodb'
-    ? createKeyStore({ kind: 'mongodb', uri: config.MONGODB_URI!, dbName: config.KEY_STORE_MONGODB_DB ?? `${config.MONGODB_DB}-keys` })
-    : createKeyStore({ kind: 'sqlite', file: dataFile(config, KEY_STORE_FILE) });
+    ? createKeyStore({ kind: 'mongodb', uri: config.MONGODB_URI!, dbName: keyStoreDatabaseOf(config, service) })
+    : createKeyStore({ kind: 'sqlite', file: dataFile(config, keyStoreFileOf(service)) });
 };
 
-/** The embedded key store's file name under DATA_DIR. */
+/** Intake's embedded key store's file name under DATA_DIR (the name it had when it was the only one). */
 export const KEY_STORE_FILE = 'keys.sqlite';
+
+/** A service's embedded key store's file name under DATA_DIR: `keys.sqlite` for intake, `<service>-keys.sqlite` for another. */
+export const keyStoreFileOf = (service: string): string => (service === 'intake' ? KEY_STORE_FILE : `${service}-keys.sqlite`);
+
+/** A service's key database: KEY_STORE_MONGODB_DB (default `<MONGODB_DB>-keys`) for intake, suffixed `-<service>` for another. */
+export const keyStoreDatabaseOf = (config: ServiceConfig, service: string): string => {
+  const intakes = config.KEY_STORE_MONGODB_DB ?? `${config.MONGODB_DB}-keys`;
+  return service === 'intake' ? intakes : `${intakes}-${service}`;
+};
 
 /** The embedded event store's file name under DATA_DIR. */
 export const EVENT_STORE_FILE = 'events.sqlite';

@@ -8,9 +8,8 @@ import { SqliteKeyStore } from '@oriental/key-store';
 import { createReadStore, ReadStore } from '@oriental/read-store';
 import { randomBytes } from 'node:crypto';
 import { BeneficiaryCodec } from './beneficiary.codec';
-import { migrateLegacyKeys } from './personal-data/legacy-keys';
-import { MasterKeyring } from './personal-data/master-keyring';
-import { PERSONAL_DATA_KEYS, PersonalDataVault } from './personal-data/personal-data-vault';
+import { migrateLegacyKeys, PERSONAL_DATA_KEYS } from './personal-data/legacy-keys';
+import { MasterKeyring, PersonalDataVault } from '@oriental/personal-data';
 
 const beneficiaryId = '6a0f8f57-5a0e-4f3a-9d59-8f8f1d2b9c01';
 const followUpId = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';

@@ -1,7 +1,7 @@
 import { StoredEvent } from '@oriental/contracts';
 import { Beneficiary, BeneficiaryEvent, decodeWithoutPersonalData, fromStored, sealedDataOf, toStored } from '@oriental/intake-domain';
 import { ContextMetadata, EventCodec } from '@oriental/service-kit';
-import { PersonalDataVault } from './personal-data/personal-data-vault';
+import { PersonalDataVault } from '@oriental/personal-data';
 
 /**
  * Domain events ↔ stored envelopes of `beneficiary-<id>`; the only place personal data (the

@@ -6,8 +6,8 @@ import { BeneficiaryCodec } from './beneficiary.codec';
 import { duplicateDetectionProviders } from './duplicates/duplicates.providers';
 import { ExportBeneficiaryController } from './export-beneficiary/export-beneficiary.controller';
 import { GetBeneficiaryController } from './get-beneficiary/get-beneficiary.controller';
-import { personalDataProviders } from './personal-data/personal-data.providers';
-import { PersonalDataVault } from './personal-data/personal-data-vault';
+import { PersonalDataVault } from '@oriental/personal-data';
+import { intakePersonalDataProviders } from './personal-data/personal-data.providers';
 import { ErasePersonalDataController } from './erase-personal-data/erase-personal-data.controller';
 import { ErasePersonalDataHandler } from './erase-personal-data/erase-personal-data.handler';
 import { RegisterBeneficiaryController } from './register-beneficiary/register-beneficiary.controller';
@@ -67,7 +67,7 @@ import { OverdueFollowUpsQuery } from './overdue-follow-ups/overdue-follow-ups.q
     RetentionDueQuery,
   ],
   providers: [
-    ...personalDataProviders,
+    ...intakePersonalDataProviders,
     { provide: BeneficiaryCodec, inject: [PersonalDataVault], useFactory: (vault: PersonalDataVault) => new BeneficiaryCodec(vault) },
     RegisterBeneficiaryHandler,
     BeneficiaryCommands,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ConfigurationError, issueToken, JsonLogger, loadConfig, openInfrastructure, RunningService, ServiceConfig, startService } from '@oriental/service-kit';
 import request from 'supertest';
 import { intakeService } from '../src/intake.service';
-import { loadMasterKey } from '../src/personal-data/master-key';
+import { loadMasterKey } from '@oriental/personal-data';
 import { aRegistrationBody } from '../src/testing';
 
 const windows = process.platform === 'win32';

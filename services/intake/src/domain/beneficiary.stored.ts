@@ -1,4 +1,4 @@
-import { StoredEvent } from '@oriental/contracts';
+import { isSealed, SealedData, StoredEvent } from '@oriental/contracts';
 import { BeneficiaryEvent, BeneficiaryEventType } from './beneficiary';
 
 /**
@@ -12,15 +12,9 @@ import { BeneficiaryEvent, BeneficiaryEventType } from './beneficiary';
  * named by `SEALED_FIELD` replaced by its `SealedData` (absent when the event has none).
  */
 
-/** A value sealed by the vault (AES-256-GCM) with the key of the beneficiary `kid`. */
-export interface SealedData {
-  alg: 'A256GCM';
-  /** Key id: the beneficiary id. */
-  kid: string;
-  iv: string;
-  tag: string;
-  ciphertext: string;
-}
+/** A value sealed by the vault with the key of the beneficiary `kid` (one definition for every context: contracts). */
+export type { SealedData };
+export { isSealed };
 
 /** The field of each event that is personal data, stored sealed; null when it has none. */
 export const SEALED_FIELD = {
@@ -77,9 +71,6 @@ const UPCASTERS: Partial<Record<BeneficiaryEventType, Record<number, (data: Stor
 };
 
 const isBeneficiaryEventType = (type: string): type is BeneficiaryEventType => Object.hasOwn(BENEFICIARY_EVENT_VERSIONS, type);
-
-export const isSealed = (value: unknown): value is SealedData =>
-  typeof value === 'object' && value !== null && (value as { alg?: unknown }).alg === 'A256GCM' && typeof (value as { ciphertext?: unknown }).ciphertext === 'string';
 
 /** The stored form of a domain event, its personal field sealed by `seal` (the vault's). */
 export const toStored = async (

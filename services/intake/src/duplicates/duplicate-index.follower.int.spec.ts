@@ -8,8 +8,7 @@ import { BeneficiaryEvent, beneficiaryStream, PersonalData } from '@oriental/int
 import { createReadStore, ProjectionCheckpoints, ReadStore } from '@oriental/read-store';
 import { eventually } from '@oriental/testing';
 import { BeneficiaryCodec } from '../beneficiary.codec';
-import { MasterKeyring } from '../personal-data/master-keyring';
-import { PersonalDataVault } from '../personal-data/personal-data-vault';
+import { MasterKeyring, PersonalDataVault } from '@oriental/personal-data';
 import { DuplicateIndex, duplicateIndexCollection } from './duplicate-index';
 import { DUPLICATE_INDEX_FOLLOWER, DuplicateIndexFollower } from './duplicate-index.follower';
 import { DuplicateKeys, PersonToMatch } from './duplicate-keys';

@@ -3,7 +3,7 @@ import { EVENT_STORE, EventStore } from '@oriental/event-store';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
 import { SERVICE_STATUS, ServiceStatus } from '@oriental/service-kit';
 import { BeneficiaryCodec } from '../beneficiary.codec';
-import { MASTER_KEY } from '../personal-data/master-key';
+import { MASTER_KEY } from '@oriental/personal-data';
 import { DuplicateIndex } from './duplicate-index';
 import { DUPLICATE_INDEX_FOLLOWER, DuplicateIndexFollower } from './duplicate-index.follower';
 import { DuplicateKeys } from './duplicate-keys';

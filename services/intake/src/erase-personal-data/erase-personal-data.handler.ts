@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CommandContext } from '@oriental/service-kit';
 import { BeneficiaryCommands } from '../casework/beneficiary-commands';
-import { PersonalDataVault } from '../personal-data/personal-data-vault';
+import { PersonalDataVault } from '@oriental/personal-data';
 import { ErasePersonalDataBody } from './erase-personal-data.dto';
 
 /**

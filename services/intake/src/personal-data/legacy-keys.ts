@@ -1,7 +1,9 @@
 import type { KeyStore } from '@oriental/key-store';
 import type { ReadStore } from '@oriental/read-store';
-import type { MasterKeyring } from './master-keyring';
-import { PERSONAL_DATA_KEYS } from './personal-data-vault';
+import type { MasterKeyring } from '@oriental/personal-data';
+
+/** The collection where intake kept the wrapped keys before the key store: read once, by `migrateLegacyKeys`. */
+export const PERSONAL_DATA_KEYS = 'intake_personal_data_keys';
 
 /** A key as intake kept it in its read store before the key store: wrapped, without the id of its master key. */
 interface LegacyWrappedKey {

@@ -19,6 +19,4 @@ export const aRegistrationBody = (overrides: Partial<RegistrationBody> = {}): Re
 
 /** What bench:scale needs to seed a store with registrations exactly as intake writes them, through the event store port. */
 export { BeneficiaryCodec } from '../beneficiary.codec';
-export { PersonalDataVault } from '../personal-data/personal-data-vault';
-export { loadMasterKey, loadMasterKeyring } from '../personal-data/master-key';
-export { MasterKeyring } from '../personal-data/master-keyring';
+export { PersonalDataVault, loadMasterKey, loadMasterKeyring, MasterKeyring } from '@oriental/personal-data';

@@ -9,7 +9,7 @@ import { MasterKeyring } from './master-keyring';
 const LEGACY_KEY_FILE = 'personal-data.master.key';
 
 /**
- * The master key wrapping every beneficiary key: PERSONAL_DATA_MASTER_KEY when set (the
+ * The master key wrapping every personal-data key (of every key store): PERSONAL_DATA_MASTER_KEY when set (the
  * distributed run, where instances must share it), else the file at MASTER_KEY_FILE (default
  * `<DATA_DIR>.master.key`), created once for the embedded run, readable by its owner only.
  * Never inside DATA_DIR: a copy of the data alone must not open personal data (ADR 0010).
