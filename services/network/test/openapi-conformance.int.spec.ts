@@ -68,6 +68,10 @@ interface Valid {
   query?: Record<string, string>;
   /** Default: the first role of the route's policy, scoped to Oujda. */
   caller?: TokenRequest;
+  /** Sent with every probe of the route (e.g. the Accept a stream needs). */
+  headers?: Record<string, string>;
+  /** The answer is an endless stream (Server-Sent Events): the valid probe reads its first message, then hangs up. */
+  stream?: true;
 }
 
 const HOSPITAL: TokenRequest = { role: 'partner', partnerId: 'chr-al-farabi' };
@@ -108,7 +112,27 @@ const validRequests = (w: World): Record<string, Valid> => ({
   'reporting GET /journeys/:beneficiaryId/state': { params: { beneficiaryId: w.a } },
   'reporting GET /journeys/:beneficiaryId/access': { params: { beneficiaryId: w.a } },
   'reporting GET /journeys/:beneficiaryId/verify': { params: { beneficiaryId: w.a } },
+  'reporting GET /hub/feed': { query: { province: 'oujda-angad' }, headers: { Accept: 'text/event-stream' }, stream: true },
 });
+
+/** Reads a streamed answer up to its first message (a blank line), then hangs up: the body is that text. */
+const firstMessageOf = (req: request.Test): request.Test =>
+  req.buffer(true).parse((response, done) => {
+    let text = '';
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      done(null, text);
+      response.destroy();
+    };
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      text += chunk;
+      if (/\n\n/.test(text.replace(/^\n/, ''))) finish();
+    });
+    response.on('end', finish);
+  });
 
 /** Another variant of a valid body (for a reused key), when the schema takes one: a note, or nothing. */
 const anotherBody = (route: NetworkRoute, body: unknown): unknown => {
@@ -299,6 +323,7 @@ describe('every answer of every route matches its service’s OpenAPI document',
             ...(options.authorization ? { Authorization: options.authorization } : {}),
             ...(route.command ? { 'Idempotency-Key': newKey() } : {}),
             ...(purpose ? { 'X-Purpose': 'casework' } : {}),
+            ...binding?.headers,
             ...options.headers,
           };
           for (const name of options.omit ?? []) delete headers[name];
@@ -384,7 +409,8 @@ describe('every answer of every route matches its service’s OpenAPI document',
         // The valid request: a 2xx, its retry, and its key reused with another body.
         if (binding) {
           const key = newKey();
-          const done = check('valid', await send(call({ headers: route.command ? { 'Idempotency-Key': key } : {} }), body));
+          const valid = call({ headers: route.command ? { 'Idempotency-Key': key } : {} });
+          const done = check('valid', await send(binding.stream ? firstMessageOf(valid) : valid, body));
           if (!/^2/.test(String(done.status))) failures.push(`${where} [valid]: ${done.status} ${done.text.slice(0, 300)}`);
           if (route.command) {
             check('retry', await send(call({ headers: { 'Idempotency-Key': key } }), body), [done.status]);
