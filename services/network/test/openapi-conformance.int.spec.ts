@@ -59,6 +59,8 @@ interface World {
   toComplete: string;
   toDecline: string;
   toRevoke: string;
+  /** Capacity building: a programme, a past session with a participant attending, one to withdraw and a newcomer to enrol, a session to close, a certificate's code. */
+  training: { programme: string; session: string; attendee: string; leaving: string; newcomer: string; toClose: string; certificate: string };
 }
 
 /** A request each route should succeed on (2xx), in the seeded world. */
@@ -107,6 +109,20 @@ const validRequests = (w: World): Record<string, Valid> => ({
   'referral GET /beneficiaries/:id/sharing-consent': { params: { id: w.a } },
   'referral GET /beneficiaries/:id/case': { params: { id: w.a } },
   'capacity-building GET /cells/activity': {},
+  'capacity-building POST /programmes': { body: { title: 'Orientation', objectives: 'Orienter un MRE', targetActorTypes: ['cell_officer'], minAttendance: 0.8 } },
+  'capacity-building GET /programmes/:id': { params: { id: w.training.programme } },
+  'capacity-building POST /sessions': {
+    body: { programmeId: w.training.programme, cellId: 'oujda', startDate: inDays(30), endDate: inDays(32), capacity: 10, trainer: 'Samira Benali', modality: 'in_person' },
+  },
+  'capacity-building GET /sessions/:id': { params: { id: w.training.session } },
+  'capacity-building POST /participants': { body: { actorType: 'elected_official', organisation: 'Commune de Nador', commune: 'nador', sex: 'male', names: { firstName: 'Karim', lastName: 'Tazi' } } },
+  'capacity-building GET /participants/:id': { params: { id: w.training.attendee } },
+  'capacity-building POST /sessions/:id/enrolments': { params: { id: w.training.session }, body: { participantId: w.training.newcomer } },
+  'capacity-building POST /sessions/:id/enrolments/:participantId/withdraw': { params: { id: w.training.session, participantId: w.training.leaving } },
+  'capacity-building POST /sessions/:id/attendance': { params: { id: w.training.session }, body: { participantId: w.training.attendee, day: inDays(-8), present: true } },
+  'capacity-building POST /sessions/:id/evaluations': { params: { id: w.training.session }, body: { participantId: w.training.attendee, phase: 'pre', score: 55 } },
+  'capacity-building POST /sessions/:id/close': { params: { id: w.training.toClose } },
+  'capacity-building GET /certificates/:code': { params: { code: w.training.certificate } },
   'reporting GET /reports/network': {},
   'reporting GET /journeys/:beneficiaryId': { params: { beneficiaryId: w.a } },
   'reporting GET /journeys/:beneficiaryId/state': { params: { beneficiaryId: w.a } },
@@ -205,7 +221,27 @@ describe('every answer of every route matches its service’s OpenAPI document',
     const refer = async () => (await command('referral', '/referrals', { beneficiaryId: a, need: 'health', partnerId: 'chr-al-farabi' }, CALLERS.cell_agent, 201))['referralId']!;
     const [toAccept, toComplete, toDecline, toRevoke] = [await refer(), await refer(), await refer(), await refer()];
     await command('referral', `/referrals/${toComplete}/accept`, {}, HOSPITAL);
-    return { a, followUp, b, c, d, transferD, e, transferE, g, h, x, toAccept, toComplete, toDecline, toRevoke };
+    return { a, followUp, b, c, d, transferD, e, transferE, g, h, x, toAccept, toComplete, toDecline, toRevoke, training: await seedTraining() };
+  };
+
+  const seedTraining = async (): Promise<World['training']> => {
+    const train = (path: string, body: unknown, status = 200) => command('capacity-building', path, body, CALLERS.trainer, status);
+    const programme = (await train('/programmes', { title: 'Accueil des MRE', objectives: 'Recevoir et orienter', targetActorTypes: ['cell_officer'], minAttendance: 0 }, 201))['programmeId']!;
+    const pastSession = async () =>
+      (await train('/sessions', { programmeId: programme, cellId: 'oujda', startDate: inDays(-10), endDate: inDays(-6), capacity: 5, trainer: 'Samira Benali', modality: 'in_person' }, 201))['sessionId']!;
+    const participant = async (firstName: string) =>
+      (await train('/participants', { actorType: 'cell_officer', organisation: 'Cellule d’Oujda', commune: 'oujda', sex: 'female', names: { firstName, lastName: 'Benali' } }, 201))['participantId']!;
+    const [session, toClose] = [await pastSession(), await pastSession()];
+    const [attendee, leaving, newcomer] = [await participant('Amina'), await participant('Leila'), await participant('Nadia')];
+    for (const enrolled of [attendee, leaving]) await train(`/sessions/${session}/enrolments`, { participantId: enrolled });
+    await train(`/sessions/${toClose}/enrolments`, { participantId: attendee });
+    // A certificate: a third session closed (threshold 0), its code indexed for the public check.
+    const certified = await pastSession();
+    await train(`/sessions/${certified}/enrolments`, { participantId: attendee });
+    const certificate = (await train(`/sessions/${certified}/close`, {}))['certificates'] as unknown as { code: string }[];
+    const code = certificate[0]!.code;
+    await eventually(async () => expect((await request(url('capacity-building')).get(`/certificates/${code}`)).status).toBe(200));
+    return { programme, session, attendee, leaving, newcomer, toClose, certificate: code };
   };
 
   beforeAll(async () => {
