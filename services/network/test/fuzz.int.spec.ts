@@ -99,6 +99,8 @@ describe('fuzz: malformed requests to every command endpoint', () => {
   let params: Record<string, string>;
   /** A referral route's :id is the referral. */
   let referralParams: Record<string, string>;
+  /** A session route's :id is a session with a participant enrolled (:participantId). */
+  let sessionParams: Record<string, string>;
   const tokens = new Map<string, string>();
   const seen = new Map<string, number>();
   let sent = 0;
@@ -130,6 +132,17 @@ describe('fuzz: malformed requests to every command endpoint', () => {
       expect(known.body).toMatchObject({ sharing: true });
     });
     const referral = (await post('referral', '/referrals', { beneficiaryId: a, need: 'health', partnerId: 'chr-al-farabi' }, 201))['referralId']!;
+    // A programme, a session under way and a participant enrolled in it: a training command that slipped past validation would append.
+    const train = async (path: string, body: unknown, status: number) => {
+      const response = await request(url('capacity-building')).post(path).set({ Authorization: `Bearer ${tokens.get('trainer')}`, 'Idempotency-Key': newKey() }).send(body as object);
+      if (response.status !== status) throw new Error(`seeding ${path}: ${response.status} ${response.text}`);
+      return response.body as Record<string, string>;
+    };
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const programme = (await train('/programmes', { title: 'Accueil des MRE', objectives: 'Recevoir et orienter', targetActorTypes: ['cell_officer'], minAttendance: 0.5 }, 201))['programmeId']!;
+    const session = (await train('/sessions', { programmeId: programme, cellId: 'oujda', startDate: day(-5), endDate: day(5), capacity: 5, trainer: 'Samira Benali', modality: 'in_person' }, 201))['sessionId']!;
+    const participant = (await train('/participants', { actorType: 'cell_officer', organisation: 'Cellule d’Oujda', commune: 'oujda', sex: 'female', names: { firstName: 'Amina', lastName: 'Benali' } }, 201))['participantId']!;
+    await train(`/sessions/${session}/enrolments`, { participantId: participant }, 200);
 
     commands = networkRoutes(test.network).filter((route) => route.method === 'post');
     params = { id: a, otherId: b, followUpId: followUp, transferId: NOWHERE, code: 'health' };
@@ -154,13 +167,23 @@ describe('fuzz: malformed requests to every command endpoint', () => {
       'referral POST /referrals/:id/decline': { reason: 'no_capacity', note },
       'referral POST /referrals/:id/complete': { outcome: 'resolved', note },
       'referral POST /referrals/:id/revoke': { reason: 'sent_in_error', note },
+      'capacity-building POST /programmes': { title: 'Orientation des MRE', objectives: note, targetActorTypes: ['cell_officer', 'elected_official'], minAttendance: 0.8 },
+      'capacity-building POST /sessions': { programmeId: programme, cellId: 'oujda', startDate: day(10), endDate: day(12), capacity: 12, trainer: 'Samira Benali', modality: 'remote' },
+      'capacity-building POST /participants': { actorType: 'civil_society_member', organisation: 'Association Oujda Solidarité', commune: 'oujda', sex: 'male', names: { firstName: 'Karim', lastName: 'Tazi' } },
+      'capacity-building POST /sessions/:id/enrolments': { participantId: participant },
+      'capacity-building POST /sessions/:id/attendance': { participantId: participant, day: day(-1), present: true },
+      'capacity-building POST /sessions/:id/evaluations': { participantId: participant, phase: 'pre', score: 42.5 },
     };
     referralParams = { ...params, id: referral };
+    sessionParams = { ...params, id: session, participantId: participant };
   }, 60_000);
 
   afterAll(async () => {
     await test?.stop();
   });
+
+  /** The ids a route's path takes: the seeded referral's, session's or case's. */
+  const paramsOf = (path: string): Record<string, string> => (path.startsWith('/referrals/') ? referralParams : path.startsWith('/sessions/') ? sessionParams : params);
 
   /** Whether the request would pass every check if it were sent: then it is not malformed, and is not sent. */
   const wellFormed = (route: NetworkRoute, fuzz: FuzzRequest): boolean => {
@@ -200,7 +223,7 @@ describe('fuzz: malformed requests to every command endpoint', () => {
       printable({
         kind,
         route: name,
-        path: concretePath(route.path, route.path.startsWith('/referrals/') ? referralParams : params),
+        path: concretePath(route.path, paramsOf(route.path)),
         ...(contentType !== null ? { contentType } : {}),
         headers: { 'Idempotency-Key': newKey(), ...headers },
         text,
@@ -372,7 +395,7 @@ describe('fuzz: malformed requests to every command endpoint', () => {
   it.each(regressions)('refuses %s (%s) with 400, appending nothing', async (kind, route, text) => {
     const body =
       text === 'OVERRIDE' ? JSON.stringify({ ...(samples[route] as object), note: undefined, override: { reason: 'Urgence \u202emédicale' } }) : text;
-    const fuzz: FuzzRequest = { kind, route, path: concretePath(byName().get(route)!.path, route.startsWith('referral POST /referrals/') ? referralParams : params), contentType: 'application/json', headers: { 'Idempotency-Key': newKey() }, text: body };
+    const fuzz: FuzzRequest = { kind, route, path: concretePath(byName().get(route)!.path, paramsOf(byName().get(route)!.path)), contentType: 'application/json', headers: { 'Idempotency-Key': newKey() }, text: body };
     expect(await sendFuzz(fuzz)).toBeUndefined();
   });
 });
