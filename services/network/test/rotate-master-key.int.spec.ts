@@ -125,6 +125,32 @@ describe('master key rotation', () => {
     expect(() => oldKeyring.unwrap(amina.beneficiaryId, { ...stored.wrapped, masterKeyId: oldKeyring.current.id })).toThrow();
   }, 60_000);
 
+  it('rewraps capacity building’s key store too, before it retires the old key: participants’ names still open', async () => {
+    await start();
+    const amina = await register({ firstName: 'Amina', lastName: 'Benali' });
+    const trainer = await issueToken(config, { role: 'trainer', subject: 'trainer:oujda-1' });
+    const participant = (
+      await request(network!.urls['capacity-building']!)
+        .post('/participants')
+        .set({ Authorization: `Bearer ${trainer}`, 'Idempotency-Key': `rotation-participant-${Date.now()}` })
+        .send({ actorType: 'cell_officer', organisation: 'Cellule d’Oujda', commune: 'oujda', sex: 'female', names: { firstName: 'Samira', lastName: 'El Amrani' } })
+        .expect(201)
+    ).body.participantId as string;
+    await stop();
+    const oldId = loadMasterKeyring(config).current.id;
+
+    const report = await rotateMasterKey(config);
+
+    const newId = loadMasterKeyring(config).current.id;
+    expect(report).toMatchObject({ rewrapped: 2, finished: true, keys: { [newId]: 2 }, byOwner: { intake: { [newId]: 1 }, 'capacity-building': { [newId]: 1 } } });
+    expect(report.keys[oldId]).toBeUndefined();
+    expect(existsSync(`${config.masterKeyFile}.previous`)).toBe(false);
+    await start();
+    expect(await person(amina.beneficiaryId)).toMatchObject({ firstName: 'Amina' });
+    const read = await request(network!.urls['capacity-building']!).get(`/participants/${participant}`).set('Authorization', `Bearer ${trainer}`).expect(200);
+    expect(read.body.names).toEqual({ firstName: 'Samira', lastName: 'El Amrani' });
+  }, 60_000);
+
   it('cut short after the new key was written and one key rewrapped, leaves a store where everyone reads, and finishes when run again', async () => {
     await start();
     const ids = [];
