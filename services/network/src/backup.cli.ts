@@ -1,17 +1,17 @@
 import { ConfigurationError, loadConfig } from '@oriental/service-kit';
-import { BackupRefused, backupDataDir } from './backup';
+import { BackupRefused, backupDataDir, KeyStoreCopy } from './backup';
 
 const USAGE = `usage: npm run backup -- <target dir>
 
-Copies the embedded event store (DATA_DIR/events.sqlite) and key store (DATA_DIR/keys.sqlite)
-into <target dir> (new or empty, outside DATA_DIR) with SQLite's online backup: the network may
+Copies the embedded event store (DATA_DIR/events.sqlite) and key stores (DATA_DIR/keys.sqlite,
+intake's; DATA_DIR/capacity-building-keys.sqlite, capacity building's) into <target dir> (new or empty, outside DATA_DIR) with SQLite's online backup: the network may
 keep running. Writes backup.json beside them.
 
 The master key is NOT in the backup: without it the copies open nobody. Back it up apart
 (MASTER_KEY_FILE, default <DATA_DIR>.master.key; or PERSONAL_DATA_MASTER_KEY), and keep each
 backup with the master key of its time (a rotation retires the old one).
 
-Restore: copy both files into an empty DATA_DIR (0700), put the master key where MASTER_KEY_FILE
+Restore: copy the .sqlite files into an empty DATA_DIR (0700), put the master key where MASTER_KEY_FILE
 says, run \`npm run rebuild\` (read models), then \`npm start\`.
 `;
 
@@ -28,10 +28,12 @@ const main = async () => {
   }
   const config = loadConfig();
   const manifest = await backupDataDir(config, args[0]!);
-  const { [`events.sqlite`]: events, [`keys.sqlite`]: keys } = manifest.files;
-  const active = Object.values(keys.keys).reduce((sum, n) => sum + n, 0);
+  const { [`events.sqlite`]: events, ...keyStores } = manifest.files;
+  const copies = Object.values(keyStores) as KeyStoreCopy[];
+  const active = copies.reduce((sum, copy) => sum + Object.values(copy.keys).reduce((n, count) => n + count, 0), 0);
+  const destroyed = copies.reduce((sum, copy) => sum + copy.destroyed, 0);
   process.stdout.write(
-    `backed up ${events.events} events and ${active} keys (${keys.destroyed} destroyed) into ${args[0]} at ${manifest.createdAt}\n` +
+    `backed up ${events.events} events and ${active} keys (${destroyed} destroyed) into ${args[0]} at ${manifest.createdAt}\n` +
       `the master key is not in it: it is at ${manifest.masterKey.location}; back it up apart, never beside this backup\n`,
   );
 };

@@ -1,15 +1,24 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { dataFile, EVENT_STORE_FILE, KEY_STORE_FILE, ServiceConfig } from '@oriental/service-kit';
+import { PERSONAL_DATA_OWNERS } from '@oriental/personal-data';
+import { dataFile, EVENT_STORE_FILE, KEY_STORE_FILE, keyStoreFileOf, ServiceConfig } from '@oriental/service-kit';
+
+/** What the copy of one key store holds: active keys per master key id, tombstones, size. */
+export interface KeyStoreCopy {
+  keys: Record<string, number>;
+  destroyed: number;
+  bytes: number;
+}
 
 /** What a backup holds, written beside the copies as `backup.json`. */
 export interface BackupManifest {
   createdAt: string;
+  /** The event store, intake's key store, and the key store of every other service that keeps personal data (capacity building's, once it has run). */
   files: {
     [EVENT_STORE_FILE]: { events: number; lastPosition: number | null; bytes: number };
-    [KEY_STORE_FILE]: { keys: Record<string, number>; destroyed: number; bytes: number };
-  };
+    [KEY_STORE_FILE]: KeyStoreCopy;
+  } & Record<string, KeyStoreCopy | { events: number; lastPosition: number | null; bytes: number }>;
   /** Where the master key is: NOT in the backup, to be kept apart from it. */
   masterKey: { location: string; inBackup: false };
 }
@@ -65,8 +74,9 @@ const checkCopy = <T>(file: string, read: (db: Database.Database) => T): T => {
 };
 
 /**
- * `npm run backup -- <target dir>`: the embedded run's event store and key store, copied while
- * the network may run, consistently: the event store first, then the key store. A key is stored
+ * `npm run backup -- <target dir>`: the embedded run's event store and key stores (intake's,
+ * capacity building's), copied while the network may run, consistently: the event store first,
+ * then the key stores. A key is stored
  * before the first event it seals is appended, so every event in the copy has its key in the
  * copy (unless it was erased in between: then it reads as erased, as it should). The master key
  * is not copied: a backup that held it would open every person on its own (ADR 0010, 0012).
@@ -82,17 +92,24 @@ export const backupDataDir = async (config: ServiceConfig, targetDir: string): P
   if (isInside(config.dataDir, target)) throw new BackupRefused(`the backup must be outside DATA_DIR (${config.dataDir})`);
   if (existsSync(target) && readdirSync(target).length > 0) throw new BackupRefused(`${target} is not empty: back up into a new directory`);
   const events = dataFile(config, EVENT_STORE_FILE);
-  const keys = dataFile(config, KEY_STORE_FILE);
-  for (const file of [events, keys]) if (!existsSync(file)) throw new BackupRefused(`${file} does not exist: is DATA_DIR (${config.dataDir}) the network's?`);
+  for (const file of [events, dataFile(config, KEY_STORE_FILE)]) if (!existsSync(file)) throw new BackupRefused(`${file} does not exist: is DATA_DIR (${config.dataDir}) the network's?`);
+  // Every service's key store (ADR 0014); one a data dir of an earlier version never had is not there to copy.
+  const keyStoreFiles = PERSONAL_DATA_OWNERS.map(keyStoreFileOf).filter((name) => name === KEY_STORE_FILE || existsSync(dataFile(config, name)));
 
   mkdirSync(target, { recursive: true, mode: 0o700 });
   chmodSync(target, 0o700);
   const createdAt = new Date().toISOString();
   // Events first: every key an event copied here needs was stored before that event, so before this point.
   await copyDatabase(events, join(target, EVENT_STORE_FILE));
-  await copyDatabase(keys, join(target, KEY_STORE_FILE));
+  for (const name of keyStoreFiles) await copyDatabase(dataFile(config, name), join(target, name));
 
   const pageBytes = (db: Database.Database) => (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+  const keyStoreCopy = (name: string): KeyStoreCopy =>
+    checkCopy(join(target, name), (db) => {
+      const active = db.prepare('SELECT master_key_id AS id, count(*) AS n FROM data_keys WHERE destroyed_at IS NULL GROUP BY master_key_id').all() as { id: string; n: number }[];
+      const { destroyed } = db.prepare('SELECT count(*) AS destroyed FROM data_keys WHERE destroyed_at IS NOT NULL').get() as { destroyed: number };
+      return { keys: Object.fromEntries(active.map(({ id, n }) => [id, n])), destroyed, bytes: pageBytes(db) };
+    });
   const manifest: BackupManifest = {
     createdAt,
     files: {
@@ -100,11 +117,8 @@ export const backupDataDir = async (config: ServiceConfig, targetDir: string): P
         const { n, last } = db.prepare('SELECT count(*) AS n, max(position) AS last FROM events').get() as { n: number; last: number | null };
         return { events: n, lastPosition: last, bytes: pageBytes(db) };
       }),
-      [KEY_STORE_FILE]: checkCopy(join(target, KEY_STORE_FILE), (db) => {
-        const active = db.prepare('SELECT master_key_id AS id, count(*) AS n FROM data_keys WHERE destroyed_at IS NULL GROUP BY master_key_id').all() as { id: string; n: number }[];
-        const { destroyed } = db.prepare('SELECT count(*) AS destroyed FROM data_keys WHERE destroyed_at IS NOT NULL').get() as { destroyed: number };
-        return { keys: Object.fromEntries(active.map(({ id, n }) => [id, n])), destroyed, bytes: pageBytes(db) };
-      }),
+      [KEY_STORE_FILE]: keyStoreCopy(KEY_STORE_FILE),
+      ...Object.fromEntries(keyStoreFiles.filter((name) => name !== KEY_STORE_FILE).map((name) => [name, keyStoreCopy(name)])),
     },
     masterKey: { location: config.PERSONAL_DATA_MASTER_KEY ? 'PERSONAL_DATA_MASTER_KEY (environment)' : config.masterKeyFile, inBackup: false },
   };

@@ -64,7 +64,7 @@ describe('backup of the embedded stores', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('copies both stores while registrations are appended; the copy restores and reads every person it holds', async () => {
+  it('copies the stores while registrations are appended; the copy restores and reads every person it holds, participants included', async () => {
     await start(config);
     const agent = await issueToken(config, { role: 'cell_agent', cellId: 'oujda', subject: 'agent:oujda-1' });
     let registered = 0;
@@ -76,6 +76,15 @@ describe('backup of the embedded stores', () => {
         .set('Idempotency-Key', `backup-spec-${ordinal}`)
         .send(aRegistrationBody({ person: { firstName: `Person${ordinal}`, lastName: 'Backup', phone: '+212600000000' } }))
         .expect(201);
+    // A participant of capacity building, whose names are sealed with a key of capacity building's own store.
+    const trainer = await issueToken(config, { role: 'trainer', subject: 'trainer:oujda-1' });
+    const participant = (
+      await request(network!.urls['capacity-building']!)
+        .post('/participants')
+        .set({ Authorization: `Bearer ${trainer}`, 'Idempotency-Key': 'backup-spec-participant' })
+        .send({ actorType: 'cell_officer', organisation: 'Cellule d’Oujda', commune: 'oujda', sex: 'female', names: { firstName: 'Samira', lastName: 'El Amrani' } })
+        .expect(201)
+    ).body.participantId as string;
     // Two writers keep appending (and storing new keys) until told to stop.
     const writers = [0, 1].map(async (writer) => {
       for (let ordinal = writer; writing; ordinal += 2) {
@@ -95,7 +104,7 @@ describe('backup of the embedded stores', () => {
     network = undefined;
 
     const backup = join(root, 'backup');
-    expect(readdirSync(backup).sort()).toEqual(['backup.json', 'events.sqlite', 'keys.sqlite']);
+    expect(readdirSync(backup).sort()).toEqual(['backup.json', 'capacity-building-keys.sqlite', 'events.sqlite', 'keys.sqlite']);
     if (!windows) {
       expect(statSync(backup).mode & 0o777).toBe(0o700);
       for (const file of readdirSync(backup)) expect(statSync(join(backup, file)).mode & 0o777).toBe(0o600);
@@ -120,10 +129,10 @@ describe('backup of the embedded stores', () => {
       expect(content.includes(masterKey) || content.includes(Buffer.from(masterKey, 'base64'))).toBe(false);
     }
 
-    // Restore: the two files in an empty DATA_DIR, the master key kept apart, read models rebuilt.
+    // Restore: the store files in an empty DATA_DIR, the master key kept apart, read models rebuilt.
     const restored = loadConfig({ DATA_DIR: join(root, 'restored'), MASTER_KEY_FILE: config.masterKeyFile, LOG_LEVEL: 'error' });
     mkdirSync(restored.dataDir, { recursive: true, mode: 0o700 });
-    for (const file of ['events.sqlite', 'keys.sqlite']) copyFileSync(join(backup, file), join(restored.dataDir, file));
+    for (const file of ['events.sqlite', 'keys.sqlite', 'capacity-building-keys.sqlite']) copyFileSync(join(backup, file), join(restored.dataDir, file));
     await rebuildNetworkReadModels(restored);
     await start(restored);
     const reader = await issueToken(restored, { role: 'cell_agent', cellId: 'oujda', subject: 'agent:oujda-1' });
@@ -134,6 +143,9 @@ describe('backup of the embedded stores', () => {
     const auditor = await issueToken(restored, { role: 'auditor', subject: 'auditor:1' });
     const report = await request(network!.urls.reporting!).get('/reports/network').set('Authorization', `Bearer ${auditor}`).expect(200);
     expect(report.body.beneficiaries.total).toBe(copied.length);
+    const restoredTrainer = await issueToken(restored, { role: 'trainer', subject: 'trainer:oujda-1' });
+    const trained = await request(network!.urls['capacity-building']!).get(`/participants/${participant}`).set('Authorization', `Bearer ${restoredTrainer}`).expect(200);
+    expect(trained.body.names).toEqual({ firstName: 'Samira', lastName: 'El Amrani' });
     await network!.stop();
     network = undefined;
   }, 60_000);
@@ -144,7 +156,7 @@ describe('backup of the embedded stores', () => {
     expect(done).toMatchObject({ code: 0 });
     expect(done.stdout).toMatch(/backed up \d+ events and \d+ keys/);
     expect(done.stdout).toContain(`the master key is not in it: it is at ${config.masterKeyFile}`);
-    expect(readdirSync(target).sort()).toEqual(['backup.json', 'events.sqlite', 'keys.sqlite']);
+    expect(readdirSync(target).sort()).toEqual(['backup.json', 'capacity-building-keys.sqlite', 'events.sqlite', 'keys.sqlite']);
 
     const again = await backupCli(config, target);
     expect(again.code).toBe(1);
