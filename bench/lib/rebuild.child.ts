@@ -11,7 +11,7 @@ process.on('disconnect', () => process.exit(1));
 
 const main = async () => {
   const started = performance.now();
-  const { events } = await rebuildNetworkReadModels(loadConfig({ DATA_DIR: dataDir!, LOG_LEVEL: 'error' }), (done) => process.send?.({ done }));
+  const { events } = await rebuildNetworkReadModels(loadConfig({ DATA_DIR: dataDir!, LOG_LEVEL: 'error' }), { onProgress: (done) => process.send?.({ done }) });
   process.send?.({ events, seconds: (performance.now() - started) / 1000 }, () => process.exit(0));
 };
 

@@ -2,13 +2,16 @@ import { Logger, LoggerService } from '@nestjs/common';
 import { capacityBuildingService } from '@oriental/capacity-building';
 import { intakeService } from '@oriental/intake';
 import { referralService } from '@oriental/referral';
+import { createReadStore } from '@oriental/read-store';
 import { reportingService } from '@oriental/reporting';
 import {
   Clock,
+  ConfigurationError,
   Infrastructure,
   JsonLogger,
   openBus,
   openEventStore,
+  openExistingEventStore,
   openInfrastructure,
   openReadStore,
   rebuildReadModels,
@@ -78,21 +81,55 @@ export const startNetwork = async (
   };
 };
 
+/** A read model name `rebuildNetworkReadModels` does not know; `known` lists those it does. */
+export class UnknownReadModel extends Error {
+  constructor(
+    readonly unknown: readonly string[],
+    readonly known: readonly string[],
+  ) {
+    super(`no read model named ${unknown.join(', ')}; the read models are: ${known.join(', ')}`);
+    this.name = 'UnknownReadModel';
+  }
+}
+
+/** Each service that keeps read models, with their names: read from instances over a store in memory, so that naming them opens nothing under DATA_DIR. */
+const readModelsByService = async (config: ServiceConfig): Promise<{ definition: ServiceDefinition; names: string[] }[]> => {
+  const scratch = await createReadStore({ kind: 'memory' });
+  try {
+    return networkServices.flatMap((definition) => (definition.readModels ? [{ definition, names: definition.readModels(scratch, config).map((model) => model.name) }] : []));
+  } finally {
+    await scratch.close();
+  }
+};
+
+/** The names of every service's read models, in the order a rebuild replays them: what `npm run rebuild -- <name>` takes. */
+export const networkReadModelNames = async (config: ServiceConfig): Promise<string[]> => (await readModelsByService(config)).flatMap(({ names }) => names);
+
 /**
- * Rebuilds every read model of every service from the event store, in one pass over the log
- * (`npm run rebuild`). With the embedded read stores, stop the network first: each store file
- * has one owner.
+ * Rebuilds read models of the network's services from the event store, in one pass over the
+ * log (`npm run rebuild -- <read model>|--all`): every one, or those named (UnknownReadModel
+ * for a name no service has; nothing is touched then). Each named model's collections are
+ * emptied and replayed; the others are left as they are. With the embedded read stores, stop
+ * the network first: each store file has one owner, and only the read stores of the services
+ * whose models are rebuilt are opened.
  */
 export const rebuildNetworkReadModels = async (
   config: ServiceConfig,
-  onProgress?: (done: number) => void,
+  { readModels: names, onProgress }: { readModels?: readonly string[]; onProgress?: (done: number) => void } = {},
 ): Promise<{ events: number; readModels: string[] }> => {
-  const eventStore = await openEventStore(config);
-  const readStores = await Promise.all(
-    networkServices.filter((definition) => definition.readModels).map((definition) => openReadStore(config, definition.name)),
-  );
+  const services = await readModelsByService(config);
+  const known = services.flatMap(({ names: of }) => of);
+  const unknown = (names ?? []).filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new UnknownReadModel(unknown, known);
+  const wanted = (name: string) => names === undefined || names.includes(name);
+  const owners = services.filter(({ names: of }) => of.some(wanted)).map(({ definition }) => definition);
+
+  // A mistyped DATA_DIR would otherwise get an empty log, and read models rebuilt from nothing.
+  const eventStore = await openExistingEventStore(config);
+  if ('missing' in eventStore) throw new ConfigurationError([`no event store at ${eventStore.missing}: is DATA_DIR right?`]);
+  const readStores = await Promise.all(owners.map((definition) => openReadStore(config, definition.name)));
   try {
-    const models = networkServices.filter((definition) => definition.readModels).flatMap((definition, index) => definition.readModels!(readStores[index]!, config));
+    const models = owners.flatMap((definition, index) => definition.readModels!(readStores[index]!, config)).filter((model) => wanted(model.name));
     const { events } = await rebuildReadModels(eventStore, models, onProgress);
     return { events, readModels: models.map((model) => model.name) };
   } finally {

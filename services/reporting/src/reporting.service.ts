@@ -1,5 +1,5 @@
 import { ServiceDefinition } from '@oriental/service-kit';
-import { NetworkReportProjection } from './network-report/network-report.projection';
+import { indicatorReadModels } from './indicators/indicators.module';
 import { ReportingModule } from './reporting.module';
 
 export const reportingService: ServiceDefinition = {
@@ -9,6 +9,6 @@ export const reportingService: ServiceDefinition = {
     'Indicators for cells, provinces and the region built from integration events, and auditors\' journey replay read from the event store. Owns no streams.',
   module: ReportingModule,
   port: (config) => config.REPORTING_PORT,
-  readModels: (readStore) => [new NetworkReportProjection(readStore)],
+  readModels: (readStore) => indicatorReadModels(readStore),
   consumerGroup: 'reporting',
 };

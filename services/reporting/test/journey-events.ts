@@ -13,7 +13,9 @@ import { encodeReferralContextEvent, ReferralEvent, referralStream } from '@orie
 export const aJourney = (beneficiaryId: string = randomUUID()) => {
   const steps: { stream: string; event: () => Promise<NewEvent> }[] = [];
   const referralIds: string[] = [];
+  const transferIds: string[] = [];
   let cellId = 'oujda';
+  let pendingTransfer: { transferId: string; fromCellId: string; toCellId: string } | undefined;
 
   const metadata = (occurredAt: string, cell: string) => ({
     beneficiaryId,
@@ -41,6 +43,8 @@ export const aJourney = (beneficiaryId: string = randomUUID()) => {
     beneficiaryId,
     /** The ids of the referrals sent so far, in order. */
     referralIds,
+    /** The ids of the transfers asked so far, in order. */
+    transferIds,
     registered(at: string, registration: Partial<Registration> = {}) {
       cellId = registration.cellId ?? cellId;
       intake(at, {
@@ -69,6 +73,14 @@ export const aJourney = (beneficiaryId: string = randomUUID()) => {
       intake(at, { type: 'NeedMet', data: { beneficiaryId, code, metAt: at } });
       return builder;
     },
+    profileRecorded(at: string, profile: { languages?: ('arabic' | 'french')[] } = { languages: ['arabic'] }) {
+      intake(at, { type: 'BeneficiaryProfileRecorded', data: { beneficiaryId, profile, recordedAt: at } });
+      return builder;
+    },
+    consentGiven(at: string, purpose: 'services' | 'sharing' | 'statistics') {
+      intake(at, { type: 'ConsentGiven', data: { beneficiaryId, purpose, at, actor: by(cellId) } });
+      return builder;
+    },
     consentWithdrawn(at: string, purpose: 'services' | 'sharing' | 'statistics') {
       intake(at, { type: 'ConsentWithdrawn', data: { beneficiaryId, purpose, at, actor: by(cellId) } });
       return builder;
@@ -86,6 +98,26 @@ export const aJourney = (beneficiaryId: string = randomUUID()) => {
       intake(requestedAt, { type: 'TransferRequested', data: { ...transfer, reason: 'moved', requestedAt } });
       intake(acceptedAt, { type: 'TransferAccepted', data: { ...transfer, acceptedAt } }, toCellId);
       cellId = toCellId;
+      return builder;
+    },
+    /** A transfer asked and left pending (decided by `transferAccepted` or `transferDeclined`). */
+    transferRequested(at: string, toCellId: string) {
+      pendingTransfer = { transferId: randomUUID(), fromCellId: cellId, toCellId };
+      transferIds.push(pendingTransfer.transferId);
+      intake(at, { type: 'TransferRequested', data: { beneficiaryId, ...pendingTransfer, reason: 'moved', requestedAt: at } });
+      return builder;
+    },
+    transferAccepted(at: string) {
+      const transfer = pendingTransfer!;
+      intake(at, { type: 'TransferAccepted', data: { beneficiaryId, ...transfer, acceptedAt: at } }, transfer.toCellId);
+      cellId = transfer.toCellId;
+      pendingTransfer = undefined;
+      return builder;
+    },
+    transferDeclined(at: string) {
+      const transfer = pendingTransfer!;
+      intake(at, { type: 'TransferDeclined', data: { beneficiaryId, ...transfer, declinedAt: at } }, transfer.toCellId);
+      pendingTransfer = undefined;
       return builder;
     },
     closed(at: string, reason: 'resolved' | 'unreachable' = 'resolved') {
@@ -126,6 +158,15 @@ export const aJourney = (beneficiaryId: string = randomUUID()) => {
     },
     referralCompleted(at: string, outcome: 'resolved' | 'not_resolved', referralId = referralIds[referralIds.length - 1]!) {
       referral(at, referralId, { type: 'ReferralCompleted', data: { referralId, outcome, completedAt: at, by: by(cellId) } });
+      return builder;
+    },
+    referralRevoked(at: string, reason: 'sent_in_error' | 'case_closed' = 'sent_in_error', referralId = referralIds[referralIds.length - 1]!) {
+      referral(at, referralId, { type: 'ReferralRevoked', data: { referralId, reason, revokedAt: at, by: by(cellId) } });
+      return builder;
+    },
+    /** The referral follows the case to `toCellId` (after `transferred`): as referral reacts to intake's TransferAccepted. */
+    referralMoved(at: string, fromCellId: string, toCellId: string, referralId = referralIds[referralIds.length - 1]!) {
+      referral(at, referralId, { type: 'ReferralMoved', data: { referralId, transferId: randomUUID(), fromCellId, toCellId, movedAt: at, by: 'system:referral' } });
       return builder;
     },
     /** An event of a kind this build does not know, in a stream it does not know. */
