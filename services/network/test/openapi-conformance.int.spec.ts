@@ -124,11 +124,16 @@ const validRequests = (w: World): Record<string, Valid> => ({
   'capacity-building POST /sessions/:id/close': { params: { id: w.training.toClose } },
   'capacity-building GET /certificates/:code': { params: { code: w.training.certificate } },
   'reporting GET /reports/network': {},
+  'reporting GET /reports/needs': { query: { from: '2026-01-01', cellId: 'oujda', category: 'mre' } },
+  'reporting GET /reports/follow-ups': { query: { province: 'oujda-angad' } },
+  'reporting GET /reports/transfers': { query: { to: '2099-12-31' } },
+  'reporting GET /reports/referrals': { query: { audience: 'public' } },
   'reporting GET /journeys/:beneficiaryId': { params: { beneficiaryId: w.a } },
   'reporting GET /journeys/:beneficiaryId/state': { params: { beneficiaryId: w.a } },
   'reporting GET /journeys/:beneficiaryId/access': { params: { beneficiaryId: w.a } },
   'reporting GET /journeys/:beneficiaryId/verify': { params: { beneficiaryId: w.a } },
   'reporting GET /hub/feed': { query: { province: 'oujda-angad' }, headers: { Accept: 'text/event-stream' }, stream: true },
+  'reporting GET /hub/snapshot': { query: { province: 'oujda-angad' } },
 });
 
 /** Reads a streamed answer up to its first message (a blank line), then hangs up: the body is that text. */
