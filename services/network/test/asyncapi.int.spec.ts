@@ -8,13 +8,13 @@ import { eventually } from '@oriental/testing';
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import request from 'supertest';
-import { asyncApiDocument, asyncApiYaml, topicOfMessage } from '../../../tools/asyncapi/asyncapi-document';
+import { asyncApiDocument, asyncApiYaml, topicOfMessage } from '../src/asyncapi/asyncapi-document';
 import { networkServices } from '../src/network';
 import { logHead, startTestNetwork, TestNetwork } from './network-routes';
 
 /**
  * The Kafka topics are a public interface (issue 8): docs/asyncapi.yaml describes every topic and
- * every message, generated from the zod contracts (tools/asyncapi), and every message the services
+ * every message, generated from the zod contracts (services/network/src/asyncapi), and every message the services
  * publish validates against it. A scripted journey runs on the embedded network; the spec listens
  * on the in-memory bus as one more consumer group and checks each message it carries (value,
  * headers, topic) with a JSON Schema validator (ajv) against the document, and each event of the
@@ -61,7 +61,7 @@ describe('docs/asyncapi.yaml', () => {
   const validators = validatorsOf(document);
   const topics = topicOfMessage();
 
-  it('is what tools/asyncapi makes from the contracts (run `npm run asyncapi` after changing one)', () => {
+  it('is what services/network/src/asyncapi makes from the contracts (run `npm run asyncapi` after changing one)', () => {
     expect(readFileSync(join(__dirname, '..', '..', '..', 'docs', 'asyncapi.yaml'), 'utf8')).toBe(asyncApiYaml());
   });
 
