@@ -13,7 +13,7 @@ export const REPORT_READERS = ['auditor', 'regional_coordinator', 'provincial_co
 /**
  * Who a report is for. `internal`: the network's own staff, exact counts. `public`: partners and
  * the public, under small-count protection (docs/indicators.md): people who consented to
- * statistics only, counts below 5 shown as `<5`, the others rounded to a multiple of 5.
+ * statistics only, counts below 5 shown as `<5`, the others rounded to a multiple of 10; every value of a breakdown listed.
  */
 export const Audiences = ['internal', 'public'] as const;
 export type Audience = (typeof Audiences)[number];
@@ -114,7 +114,7 @@ export const ApiReport = (answer: z.ZodType, { categories = true, description }:
     ApiQuery({ name: 'cellId', required: false, schema: { type: 'string', pattern: '^[a-z0-9-]+$' }, description: 'Only this cell (reference data)' }),
     ApiQuery({ name: 'province', required: false, schema: { type: 'string', pattern: '^[a-z0-9-]+$' }, description: "Only this province or prefecture's cells; a provincial coordinator's own is implied" }),
     ...(categories ? [ApiQuery({ name: 'category', required: false, enum: [...BeneficiaryCategories], description: 'Only beneficiaries of this category' })] : []),
-    ApiQuery({ name: 'audience', required: false, enum: [...Audiences], description: 'public: small-count protection (counts below 5 as "<5", others rounded to a multiple of 5, consenting people only)' }),
+    ApiQuery({ name: 'audience', required: false, enum: [...Audiences], description: 'public: small-count protection (counts below 5 as "<5", others rounded to a multiple of 10, every value of a breakdown listed, consenting people only)' }),
     ApiQuery({ name: 'format', required: false, enum: [...Formats], description: 'csv: the same figures as CSV; else the Accept header decides (text/csv or JSON, the default)' }),
     ApiProduces('application/json', 'text/csv'),
     ApiResponse({

@@ -6,7 +6,7 @@ import { Allow, Caller, Clock, CLOCK, Principal, REFERENCE_DATA } from '@orienta
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { type PlacedCounts, overduePeriod } from '../indicators/dated-counts';
-import { Count, countSchema, countsSchema, disclosureFor, Tally, tallyOf } from '../indicators/figures';
+import { Count, countSchema, countsSchema, disclosureFor, domainsOf, Tally, tallyOf } from '../indicators/figures';
 import { reportAnswer } from '../indicators/report-output';
 import { ApiReport, REPORT_READERS, ReportQuery, reportQueryOf, reportRequestOf, reportRequestSchema } from '../indicators/report-query';
 import { NetworkReportProjection } from './network-report.projection';
@@ -31,11 +31,12 @@ export type FollowUpsReportAnswer = z.output<typeof followUpsReportAnswer>;
 export const followUpsReportOf = (counts: PlacedCounts, overdueCounts: PlacedCounts, query: ReportQuery, referenceData: ReferenceData): FollowUpsReportAnswer => {
   const [tally, overdue] = [tallyOf(counts, query, referenceData), tallyOf(overdueCounts, query, referenceData)];
   const disclose = disclosureFor(query.audience);
+  const domains = domainsOf(query, referenceData);
   const perPlaceOf = (cut: 'cell' | 'province'): Record<string, { due: Count; pending: Count; overdue: Count }> => {
     const [due, pending, late] = [tally.by('followUps.due', cut), tally.by('followUps.pending', cut), overdue.by('followUps.pending', cut)];
     return Object.fromEntries(
-      Object.keys(due)
-        .sort()
+      disclose
+        .keys(Object.keys(due), cut === 'cell' ? domains.cells : domains.provinces)
         .map((place) => [place, { due: disclose.count(due[place] ?? 0), pending: disclose.count(pending[place] ?? 0), overdue: disclose.count(late[place] ?? 0) }]),
     );
   };
@@ -44,7 +45,7 @@ export const followUpsReportOf = (counts: PlacedCounts, overdueCounts: PlacedCou
     request: reportRequestOf(query),
     followUps: {
       due: disclose.count(tally.total('followUps.due')),
-      recorded: disclose.counts(recorded(tally)),
+      recorded: disclose.counts(recorded(tally), FollowUpOutcomes),
       pending: disclose.count(tally.total('followUps.pending')),
       overdue: disclose.count(overdue.total('followUps.pending')),
       byCell: perPlaceOf('cell'),

@@ -5,7 +5,7 @@ import { Allow, Caller, Principal, REFERENCE_DATA } from '@oriental/service-kit'
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { PlacedCounts } from '../indicators/dated-counts';
-import { countSchema, countsSchema, disclosureFor, tallyOf } from '../indicators/figures';
+import { countSchema, countsSchema, disclosureFor, domainsOf, tallyOf } from '../indicators/figures';
 import { reportAnswer } from '../indicators/report-output';
 import { ApiReport, REPORT_READERS, ReportQuery, reportQueryOf, reportRequestOf, reportRequestSchema } from '../indicators/report-query';
 import { NetworkReportProjection } from './network-report.projection';
@@ -33,19 +33,20 @@ export type NeedsReportAnswer = z.output<typeof needsReportAnswer>;
 export const needsReportOf = (counts: PlacedCounts, query: ReportQuery, referenceData: ReferenceData): NeedsReportAnswer => {
   const tally = tallyOf(counts, query, referenceData);
   const disclose = disclosureFor(query.audience);
+  const domains = domainsOf(query, referenceData);
   const [identified, met] = [tally.total('needs.identified'), tally.total('needs.met')];
   return {
     request: reportRequestOf(query),
     needs: {
       identified: {
         total: disclose.count(identified),
-        byCode: disclose.counts(tally.values('needs.code:')),
-        byPriority: disclose.counts(tally.values('needs.priority:')),
-        byCell: disclose.counts(tally.by('needs.identified', 'cell')),
-        byProvince: disclose.counts(tally.by('needs.identified', 'province')),
-        byCategory: disclose.counts(tally.by('needs.identified', 'category')),
+        byCode: disclose.counts(tally.values('needs.code:'), domains.needs),
+        byPriority: disclose.counts(tally.values('needs.priority:'), domains.priorities),
+        byCell: disclose.counts(tally.by('needs.identified', 'cell'), domains.cells),
+        byProvince: disclose.counts(tally.by('needs.identified', 'province'), domains.provinces),
+        byCategory: disclose.counts(tally.by('needs.identified', 'category'), domains.categories),
       },
-      met: { total: disclose.count(met), byCode: disclose.counts(tally.values('needs.met.code:')) },
+      met: { total: disclose.count(met), byCode: disclose.counts(tally.values('needs.met.code:'), domains.needs) },
       open: disclose.count(identified - met),
     },
   };

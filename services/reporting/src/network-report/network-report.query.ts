@@ -5,7 +5,7 @@ import { Allow, Caller, Principal, REFERENCE_DATA } from '@oriental/service-kit'
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { PlacedCounts } from '../indicators/dated-counts';
-import { countSchema, countsSchema, disclosureFor, tallyOf } from '../indicators/figures';
+import { countSchema, countsSchema, disclosureFor, domainsOf, tallyOf } from '../indicators/figures';
 import { reportAnswer } from '../indicators/report-output';
 import { ApiReport, REPORT_READERS, ReportQuery, reportQueryOf, reportRequestOf, reportRequestSchema } from '../indicators/report-query';
 import { NetworkReportProjection } from './network-report.projection';
@@ -22,7 +22,7 @@ const breakdownSchema = (what: string) =>
       byCategory: countsSchema('mre, returnee, rpt', { mre: 10, returnee: 4, rpt: 5 }),
       bySex: countsSchema('female, male', { female: 11, male: 8 }),
       byAgeBand: countsSchema('0-17, 18-24, 25-34, 35-44, 45-59, 60+', { '25-34': 9, '35-44': 10 }),
-      byNationality: countsSchema('ISO 3166-1 alpha-2', { MA: 14, SN: 5 }),
+      byNationality: countsSchema('ISO 3166-1 alpha-2; in a public report those counted 5 times or more, and `other` for the rest together', { MA: 14, SN: 5 }),
     })
     .meta({ description: what });
 
@@ -42,22 +42,24 @@ export type NetworkReportAnswer = z.output<typeof networkReportAnswer>;
 export const networkReportOf = (counts: PlacedCounts, query: ReportQuery, referenceData: ReferenceData): NetworkReportAnswer => {
   const tally = tallyOf(counts, query, referenceData);
   const disclose = disclosureFor(query.audience);
+  const domains = domainsOf(query, referenceData);
   const breakdown = (measure: string) => ({
     total: disclose.count(tally.total(measure)),
-    byCell: disclose.counts(tally.by(measure, 'cell')),
-    byCommune: disclose.counts(tally.by(measure, 'commune')),
-    byProvince: disclose.counts(tally.by(measure, 'province')),
-    byRegion: disclose.counts(tally.by(measure, 'region')),
-    byCategory: disclose.counts(tally.by(measure, 'category')),
-    bySex: disclose.counts(tally.values(`${measure}.sex:`)),
-    byAgeBand: disclose.counts(tally.values(`${measure}.ageBand:`)),
+    byCell: disclose.counts(tally.by(measure, 'cell'), domains.cells),
+    byCommune: disclose.counts(tally.by(measure, 'commune'), domains.communes),
+    byProvince: disclose.counts(tally.by(measure, 'province'), domains.provinces),
+    byRegion: disclose.counts(tally.by(measure, 'region'), domains.region),
+    byCategory: disclose.counts(tally.by(measure, 'category'), domains.categories),
+    bySex: disclose.counts(tally.values(`${measure}.sex:`), domains.sexes),
+    byAgeBand: disclose.counts(tally.values(`${measure}.ageBand:`), domains.ageBands),
+    // An open list: a public report shows the nationalities counted 5 times or more, and `other`.
     byNationality: disclose.counts(tally.values(`${measure}.nationality:`)),
   });
   return {
     request: reportRequestOf(query),
     beneficiaries: breakdown('new'),
     returning: breakdown('returning'),
-    caseload: { open: disclose.count(tally.total('open')), byCell: disclose.counts(tally.by('open', 'cell')) },
+    caseload: { open: disclose.count(tally.total('open')), byCell: disclose.counts(tally.by('open', 'cell'), domains.cells) },
   };
 };
 

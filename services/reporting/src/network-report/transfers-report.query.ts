@@ -5,7 +5,7 @@ import { Allow, Caller, Principal, REFERENCE_DATA } from '@oriental/service-kit'
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { PlacedCounts } from '../indicators/dated-counts';
-import { countSchema, Disclosure, disclosureFor, Tally, tallyOf } from '../indicators/figures';
+import { countSchema, Disclosure, disclosureFor, domainsOf, Tally, tallyOf } from '../indicators/figures';
 import { reportAnswer } from '../indicators/report-output';
 import { ApiReport, REPORT_READERS, ReportQuery, reportQueryOf, reportRequestOf, reportRequestSchema } from '../indicators/report-query';
 import { NetworkReportProjection } from './network-report.projection';
@@ -39,10 +39,11 @@ const flowOf = (tally: Tally, disclose: Disclosure, direction: 'in' | 'out', pla
 export const transfersReportOf = (counts: PlacedCounts, query: ReportQuery, referenceData: ReferenceData): TransfersReportAnswer => {
   const tally = tallyOf(counts, query, referenceData);
   const disclose = disclosureFor(query.audience);
+  const domains = domainsOf(query, referenceData);
   const places = (cut: 'cell' | 'province') =>
     Object.fromEntries(
-      [...new Set([...Object.keys(tally.by('transfers.in', cut)), ...Object.keys(tally.by('transfers.out', cut))])]
-        .sort()
+      disclose
+        .keys([...Object.keys(tally.by('transfers.in', cut)), ...Object.keys(tally.by('transfers.out', cut))], cut === 'cell' ? domains.cells : domains.provinces)
         .map((id) => [id, { in: flowOf(tally, disclose, 'in', { cut, id }), out: flowOf(tally, disclose, 'out', { cut, id }) }]),
     );
   return {

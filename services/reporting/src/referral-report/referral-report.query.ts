@@ -6,7 +6,7 @@ import { Allow, Caller, Clock, CLOCK, Principal, REFERENCE_DATA } from '@orienta
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { overduePeriod, PlacedCounts } from '../indicators/dated-counts';
-import { Count, countSchema, countsSchema, Disclosure, disclosureFor, rateSchema, Tally, tallyOf } from '../indicators/figures';
+import { Count, countSchema, countsSchema, Disclosure, disclosureFor, Domains, domainsOf, rateSchema, Tally, tallyOf } from '../indicators/figures';
 import { reportAnswer } from '../indicators/report-output';
 import { ApiReport, REPORT_READERS, ReportQuery, reportQueryOf, reportRequestOf, reportRequestSchema } from '../indicators/report-query';
 import { answerBinEnd, ReferralReportProjection } from './referral-report.projection';
@@ -52,13 +52,10 @@ const statusesOf = (tally: Tally, disclose: Disclosure, prefix: string) =>
   Object.fromEntries(ReferralStatuses.map((status) => [status, disclose.count(tally.total(`${prefix}status:${status}`))])) as Record<(typeof ReferralStatuses)[number], Count>;
 
 /** Referrals sent, by partner or need: each with its total and where they stand. */
-const sentBy = (tally: Tally, disclose: Disclosure, dimension: 'partner' | 'need') => {
+const sentBy = (tally: Tally, disclose: Disclosure, dimension: 'partner' | 'need', domain: readonly string[]) => {
   const totals = tally.values(`${dimension}:`);
-  return Object.fromEntries(
-    Object.keys(totals)
-      .filter((key) => !key.includes('.'))
-      .map((id) => [id, { total: disclose.count(totals[id]!), byStatus: statusesOf(tally, disclose, `${dimension}:${id}.`) }]),
-  );
+  const counted = Object.keys(totals).filter((key) => !key.includes('.'));
+  return Object.fromEntries(disclose.keys(counted, domain).map((id) => [id, { total: disclose.count(totals[id] ?? 0), byStatus: statusesOf(tally, disclose, `${dimension}:${id}.`) }]));
 };
 
 /** The median of a histogram of bins (their first hour → how many): the bin where half are counted. */
@@ -79,24 +76,25 @@ const medianBin = (bins: Record<string, number>): { from: number; to: number | n
 export const referralsReportOf = (counts: PlacedCounts, overdueCounts: PlacedCounts, query: ReportQuery, referenceData: ReferenceData): ReferralsReportAnswer => {
   const [tally, overdue] = [tallyOf(counts, query, referenceData), tallyOf(overdueCounts, query, referenceData)];
   const disclose = disclosureFor(query.audience);
+  const domains: Domains = domainsOf(query, referenceData);
   const [answered, accepted] = [tally.total('answered'), tally.total('accepted')];
   return {
     request: reportRequestOf(query),
     referrals: {
       total: disclose.count(tally.total('sent')),
       byStatus: statusesOf(tally, disclose, ''),
-      byPartner: sentBy(tally, disclose, 'partner'),
-      byNeed: sentBy(tally, disclose, 'need'),
-      byCell: disclose.counts(tally.by('sent', 'cell')),
-      byProvince: disclose.counts(tally.by('sent', 'province')),
+      byPartner: sentBy(tally, disclose, 'partner', domains.partners),
+      byNeed: sentBy(tally, disclose, 'need', domains.needs),
+      byCell: disclose.counts(tally.by('sent', 'cell'), domains.cells),
+      byProvince: disclose.counts(tally.by('sent', 'province'), domains.provinces),
       acceptanceRate: disclose.rate(accepted, answered),
       completionRate: disclose.rate(tally.total('status:completed'), accepted),
       timeToFirstAnswer: { answered: disclose.count(answered), medianHours: disclose.shows(answered) ? medianBin(tally.values('firstAnswer:')) : null },
       overdue: {
         total: disclose.count(overdue.total('awaiting')),
-        byCell: disclose.counts(overdue.by('awaiting', 'cell')),
-        byPartner: disclose.counts(overdue.values('awaiting.partner:')),
-        byNeed: disclose.counts(overdue.values('awaiting.need:')),
+        byCell: disclose.counts(overdue.by('awaiting', 'cell'), domains.cells),
+        byPartner: disclose.counts(overdue.values('awaiting.partner:'), domains.partners),
+        byNeed: disclose.counts(overdue.values('awaiting.need:'), domains.needs),
       },
     },
   };
