@@ -150,7 +150,7 @@ describe('the reports, after a scripted set of registrations and referrals', () 
     const { referrals } = await report('referrals');
     expect(referrals.byCell).toEqual(tally(referralsOf, (referral) => referral.cellId));
     expect(referrals.byStatus).toEqual({ sent: 0, accepted: 0, declined: 0, completed: 0, revoked: 0, ...tally(referralsOf, (referral) => STATUS[referral.answer]) });
-    expect(Object.fromEntries(Object.entries(referrals.byPartner).map(([partner, { total }]: [string, { total: number }]) => [partner, total]))).toEqual(tally(referralsOf, (referral) => referral.partnerId));
+    expect(Object.fromEntries(Object.entries(referrals.byPartner as Record<string, { total: number }>).map(([partner, { total }]) => [partner, total]))).toEqual(tally(referralsOf, (referral) => referral.partnerId));
     for (const category of CATEGORIES) {
       const ofCategory = referralsOf.filter((referral) => referral.category === category);
       expect({ category, byCell: (await report('referrals', { category })).referrals.byCell }).toEqual({ category, byCell: tally(ofCategory, (referral) => referral.cellId) });

@@ -12,6 +12,8 @@ import { ReferralReportProjection } from '../src/referral-report/referral-report
 import { reportingService } from '../src/reporting.service';
 import { aJourney } from './journey-events';
 import { ofTopic, publishedEventsOf } from './published-events';
+import { aTraining } from './training-events';
+import { TrainingReportProjection } from '../src/training-report/training-report.projection';
 
 /** One caller per role, with the scope the role needs. */
 const CALLERS: Record<Role, TokenRequest> = {
@@ -25,7 +27,7 @@ const CALLERS: Record<Role, TokenRequest> = {
 };
 
 const referenceData = loadReferenceData();
-const INDICATORS = ['network', 'needs', 'follow-ups', 'transfers', 'referrals'] as const;
+const INDICATORS = ['network', 'needs', 'follow-ups', 'transfers', 'referrals', 'training'] as const;
 type OpenApi = { paths: Record<string, { get: { responses: Record<string, { content: Record<string, { schema: { type?: string } }> }> } }> };
 
 /**
@@ -68,7 +70,12 @@ describe('GET /reports/<indicator>', () => {
     document = (await (await fetch(`${service.url}/docs/openapi.json`)).json()) as OpenApi;
     for (const [role, caller] of Object.entries(CALLERS)) tokens[role as Role] = await issueToken(config, caller);
     // The events as the consumers receive them, each topic on its lane.
-    const published = await publishedEventsOf(...scenario());
+    const trainees: string[] = [];
+    const training = aTraining()
+      .participant('2026-03-01T09:00:00.000Z', { actorType: 'cell_officer', sex: 'female', province: 'nador' }, (id) => trainees.push(id))
+      .session('2026-03-02T09:00:00.000Z', { cellId: 'nador', province: 'nador' }, (session) => session.enrolled('2026-03-03T09:00:00.000Z', trainees[0]!).closed('2026-03-04T17:00:00.000Z', trainees, trainees));
+    const published = await publishedEventsOf(...scenario(), training);
+    await new TrainingReportProjection(infrastructure.readStore).applyBatch(Topics.capacityBuilding, ofTopic(published, Topics.capacityBuilding));
     await new NetworkReportProjection(infrastructure.readStore).applyBatch(Topics.intake, ofTopic(published, Topics.intake));
     const referrals = new ReferralReportProjection(infrastructure.readStore);
     await referrals.applyBatch(Topics.intake, ofTopic(published, Topics.intake));
@@ -116,7 +123,7 @@ describe('GET /reports/<indicator>', () => {
       ['an unknown cell', { cellId: 'casablanca' }, 'cellId'],
       ['an unknown province', { province: 'tanger' }, 'province'],
       ['a cell outside the province named', { cellId: 'oujda', province: 'nador' }, 'cellId'],
-      ['an unknown category', { category: 'tourist' }, 'category'],
+      ['an unknown category (training: any category)', { category: 'tourist' }, 'category'],
       ['an unknown format', { format: 'xml' }, 'format'],
       ['an unknown audience', { audience: 'press' }, 'audience'],
       ['an unknown parameter', { page: '2' }, 'page'],
@@ -200,6 +207,12 @@ describe('GET /reports/<indicator>', () => {
       expect(csv).toContain('\r\nbeneficiaries.byCell.nador,<5\r\n');
       expect(csv).toContain('\r\nbeneficiaries.byCell.oujda,10\r\n');
     });
+  });
+
+  it('answers training without a category filter: participants are no beneficiaries', async () => {
+    expect((await report('training').expect(200)).body.training).toMatchObject({ trained: { total: 1, byCell: { nador: 1 } }, completed: { total: 1 }, completionRate: 1 });
+    const refused = await report('training', { category: 'mre' }).expect(400);
+    expect(refused.body.errors).toEqual([{ field: 'category', message: 'is not a filter of this indicator' }]);
   });
 
   it('answers needs, follow-ups, transfers and referrals from the casework', async () => {

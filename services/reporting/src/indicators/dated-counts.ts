@@ -18,11 +18,12 @@ import { compareLogPositions, DocumentCollection, DocumentWrite, ReadStore, Sour
  * are a contiguous range of ids (one index range per part of the period).
  */
 
-/** A count a document contributes: under `key`, at `place`, on `day` (YYYY-MM-DD, UTC). */
+/** A count a document contributes: under `key`, at `place`, on `day` (YYYY-MM-DD, UTC); `n` (a whole number, 1 unless given) for a sum, e.g. of score gains. */
 export interface DatedCount {
   day: string;
   place: string;
   key: string;
+  n?: number;
 }
 
 /** One lane's counts of one bucket and place, and the last log position it counted. */
@@ -64,12 +65,12 @@ type Delta = Map<string, { bucket: string; place: string; counts: Map<string, nu
 /** What moving a document from `before` to `after` changes, by counter document: zero changes left out. */
 const deltaOf = (before: readonly DatedCount[], after: readonly DatedCount[]): Delta => {
   const delta: Delta = new Map();
-  const add = ({ day, place, key }: DatedCount, n: number) => {
+  const add = ({ day, place, key, n = 1 }: DatedCount, sign: number) => {
     for (const bucket of bucketsOf(day)) {
       const slot = `${bucket}|${escapePlace(place)}`;
       let entry = delta.get(slot);
       if (!entry) delta.set(slot, (entry = { bucket, place, counts: new Map() }));
-      entry.counts.set(key, (entry.counts.get(key) ?? 0) + n);
+      entry.counts.set(key, (entry.counts.get(key) ?? 0) + sign * n);
     }
   };
   for (const count of before) add(count, -1);

@@ -11,12 +11,19 @@ import { TransfersReportQuery } from '../network-report/transfers-report.query';
 import { ReferralReportConsumer } from '../referral-report/referral-report.consumer';
 import { ReferralReportProjection } from '../referral-report/referral-report.projection';
 import { ReferralReportQuery } from '../referral-report/referral-report.query';
+import { TrainingReportConsumer } from '../training-report/training-report.consumer';
+import { TrainingReportProjection } from '../training-report/training-report.projection';
+import { TrainingReportQuery } from '../training-report/training-report.query';
 
 /** A read model behind `/reports/*`: its documents, and its counts of a period. */
 export type IndicatorReadModel = ReadModel & { documents: ReadModel['collections'][number]; counts(period?: Period): Promise<PlacedCounts> };
 
 /** Every read model behind `/reports/*`, for rebuilds (`npm run rebuild -- <name>`); the module builds its own for the consumers. */
-export const indicatorReadModels = (readStore: ReadStore): IndicatorReadModel[] => [new NetworkReportProjection(readStore), new ReferralReportProjection(readStore)];
+export const indicatorReadModels = (readStore: ReadStore): IndicatorReadModel[] => [
+  new NetworkReportProjection(readStore),
+  new ReferralReportProjection(readStore),
+  new TrainingReportProjection(readStore),
+];
 
 /** Built before the consumers start, so a read store from before dated counters is counted before any live batch. */
 const networkReport = async (store: ReadStore): Promise<NetworkReportProjection> => {
@@ -33,11 +40,22 @@ const networkReport = async (store: ReadStore): Promise<NetworkReportProjection>
  */
 @Global()
 @Module({
-  controllers: [NetworkReportQuery, NeedsReportQuery, FollowUpsReportQuery, TransfersReportQuery, NetworkReportConsumer, ReferralReportQuery, ReferralReportConsumer],
+  controllers: [
+    NetworkReportQuery,
+    NeedsReportQuery,
+    FollowUpsReportQuery,
+    TransfersReportQuery,
+    NetworkReportConsumer,
+    ReferralReportQuery,
+    ReferralReportConsumer,
+    TrainingReportQuery,
+    TrainingReportConsumer,
+  ],
   providers: [
     { provide: NetworkReportProjection, inject: [READ_STORE], useFactory: networkReport },
     { provide: ReferralReportProjection, inject: [READ_STORE], useFactory: (store: ReadStore) => new ReferralReportProjection(store) },
+    { provide: TrainingReportProjection, inject: [READ_STORE], useFactory: (store: ReadStore) => new TrainingReportProjection(store) },
   ],
-  exports: [NetworkReportProjection, ReferralReportProjection],
+  exports: [NetworkReportProjection, ReferralReportProjection, TrainingReportProjection],
 })
 export class IndicatorsModule {}

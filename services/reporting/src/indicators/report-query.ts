@@ -60,7 +60,7 @@ export const reportQueryOf = (
   const provinceKnown = typeof province === 'string' && referenceData.isKnownProvince(province);
   if (province !== undefined && !provinceKnown) errors.push({ field: 'province', message: 'must be a known province or prefecture id, such as "oujda-angad"' });
   if (cell && provinceKnown && cell.province !== province) errors.push({ field: 'cellId', message: `is in ${cell.province}, not in ${String(province)}` });
-  if (category !== undefined && !(BeneficiaryCategories as readonly unknown[]).includes(category)) errors.push({ field: 'category', message: `must be one of: ${BeneficiaryCategories.join(', ')}` });
+  if (categories && category !== undefined && !(BeneficiaryCategories as readonly unknown[]).includes(category)) errors.push({ field: 'category', message: `must be one of: ${BeneficiaryCategories.join(', ')}` });
   if (format !== undefined && !(Formats as readonly unknown[]).includes(format)) errors.push({ field: 'format', message: `must be one of: ${Formats.join(', ')}` });
   if (audience !== undefined && !(Audiences as readonly unknown[]).includes(audience)) errors.push({ field: 'audience', message: `must be one of: ${Audiences.join(', ')}` });
   if (errors.length > 0) throw new RequestValidationError(errors);
