@@ -12,7 +12,7 @@ The master key is NOT in the backup: without it the copies open nobody. Back it 
 backup with the master key of its time (a rotation retires the old one).
 
 Restore: copy the .sqlite files into an empty DATA_DIR (0700), put the master key where MASTER_KEY_FILE
-says, run \`npm run rebuild\` (read models), then \`npm start\`.
+says, run \`npm run rebuild -- --all\` (read models), then \`npm start\`.
 `;
 
 /** Exit codes: 0 done; 1 refused or failed; 2 a wrong argument. */
