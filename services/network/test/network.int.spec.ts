@@ -101,7 +101,13 @@ describe('the embedded network', () => {
       return response.body;
     });
     // The first spec's beneficiary and this one were both registered at oujda; this case is nador's now.
-    expect(report).toEqual({ beneficiaries: { total: 2, byCell: { oujda: 2 }, byCategory: { mre: 2 } }, caseload: { open: 2, byCell: { oujda: 1, nador: 1 } } });
+    // Today's fields, exactly (the report has gained more breakdowns beside them).
+    expect({ total: report.beneficiaries.total, byCell: report.beneficiaries.byCell, byCategory: report.beneficiaries.byCategory, caseload: report.caseload }).toEqual({
+      total: 2,
+      byCell: { oujda: 2 },
+      byCategory: { mre: 2 },
+      caseload: { open: 2, byCell: { oujda: 1, nador: 1 } },
+    });
 
     const journey = await get('reporting', `/journeys/${beneficiaryId}`, 'auditor').expect(200);
     expect(journey.body.events.map((event: { summary: string }) => event.summary)).toEqual([
