@@ -54,32 +54,32 @@ const monthBucket = (month: string) => `m:${month}`;
 const bucketsOf = (day: string): string[] => [ALL_TIME, monthBucket(day.slice(0, 7)), dayBucket(day)];
 
 // Places come from events (a province named by a session): keep the separator out of them.
-const escapePlace = (place: string) => place.replaceAll('%', '%25').replaceAll('|', '%7C');
+const escapePlace = (place: string) => (place.includes('|') || place.includes('%') ? place.replaceAll('%', '%25').replaceAll('|', '%7C') : place);
 const counterId = (bucket: string, place: string, lane: string) => `${bucket}|${escapePlace(place)}|${lane}`;
 
+const UTC_INSTANT = /^\d{4}-\d{2}-\d{2}T[^+-]*Z$/;
 /** The UTC day of an ISO 8601 instant: `2026-07-15T23:30:00-02:00` is 2026-07-16. */
-export const dayOf = (instant: string): string => new Date(instant).toISOString().slice(0, 10);
+export const dayOf = (instant: string): string => (UTC_INSTANT.test(instant) ? instant.slice(0, 10) : new Date(instant).toISOString().slice(0, 10));
 
-type Delta = Map<string, { bucket: string; place: string; counts: Map<string, number> }>;
+// Separates a change's parts in a map key: never in a day, a place or a key.
+const SEP = '\u0000';
 
-/** What moving a document from `before` to `after` changes, by counter document: zero changes left out. */
-const deltaOf = (before: readonly DatedCount[], after: readonly DatedCount[]): Delta => {
-  const delta: Delta = new Map();
+/**
+ * What moving a document from `before` to `after` changes: counts (`n` signed, 1 unless given),
+ * those that stay where they were left out. A new document's counts are its changes as they are.
+ */
+const changesOf = (before: readonly DatedCount[], after: readonly DatedCount[]): readonly DatedCount[] => {
+  if (before.length === 0) return after;
+  const net = new Map<string, DatedCount & { n: number }>();
   const add = ({ day, place, key, n = 1 }: DatedCount, sign: number) => {
-    for (const bucket of bucketsOf(day)) {
-      const slot = `${bucket}|${escapePlace(place)}`;
-      let entry = delta.get(slot);
-      if (!entry) delta.set(slot, (entry = { bucket, place, counts: new Map() }));
-      entry.counts.set(key, (entry.counts.get(key) ?? 0) + sign * n);
-    }
+    const slot = `${day}${SEP}${place}${SEP}${key}`;
+    const change = net.get(slot);
+    if (change) change.n += sign * n;
+    else net.set(slot, { day, place, key, n: sign * n });
   };
   for (const count of before) add(count, -1);
   for (const count of after) add(count, +1);
-  for (const [slot, entry] of delta) {
-    for (const [key, n] of entry.counts) if (n === 0) entry.counts.delete(key);
-    if (entry.counts.size === 0) delta.delete(slot);
-  }
-  return delta;
+  return [...net.values()].filter((change) => change.n !== 0);
 };
 
 const appliedRevision = (checkpoint: Record<string, number>, stream: string): number => (Object.hasOwn(checkpoint, stream) ? checkpoint[stream]! : -1);
@@ -128,7 +128,7 @@ export const applyDatedBatch = async <E extends SourcedEvent, T extends object>(
     const stored = await projection.documents.getMany(ids);
     const working = new Map<string, VersionedDocument<T>>(stored.map((document) => [document.id, document]));
     const changed = new Set<string>();
-    const counted: { position: string; delta: Delta }[] = [];
+    const counted: { position: string; changes: readonly DatedCount[] }[] = [];
     let applied = 0;
 
     for (const { id, event } of relevant) {
@@ -136,41 +136,49 @@ export const applyDatedBatch = async <E extends SourcedEvent, T extends object>(
       const { stream, revision, position } = event.source;
       if (current !== undefined && appliedRevision(current.checkpoint, stream) >= revision) continue;
       const next = projection.evolve(current ? current.data : null, event);
-      const delta = deltaOf(current ? countAs(current.data) : [], countAs(next));
-      if (delta.size > 0) counted.push({ position, delta });
+      const changes = changesOf(current ? countAs(current.data) : [], countAs(next));
+      if (changes.length > 0) counted.push({ position, changes });
       working.set(id, { id, version: current?.version ?? 0, checkpoint: { ...current?.checkpoint, [stream]: revision }, data: next });
       changed.add(id);
       applied++;
     }
     if (changed.size === 0) return { applied };
 
-    // The counter documents the batch moves, each counted only for the events it does not hold yet.
-    const slots = new Map<string, { bucket: string; place: string }>();
-    for (const { delta } of counted) for (const entry of delta.values()) slots.set(counterId(entry.bucket, entry.place, lane), entry);
-    const held = new Map((await counters.getMany([...slots.keys()])).map((document) => [document.id, document]));
-    const tallies = new Map<string, BucketCounts>();
-    for (const { position, delta } of counted) {
-      for (const { bucket, place, counts } of delta.values()) {
-        const id = counterId(bucket, place, lane);
-        let tally = tallies.get(id);
-        if (!tally) {
-          const stored = held.get(id)?.data;
-          tally = { bucket, place, lane, position: stored?.position ?? '', counts: { ...stored?.counts } };
-          tallies.set(id, tally);
+    // The counter documents the batch moves (each change in its day's, month's and all time's), read once.
+    const slotsByDay = new Map<string, { id: string; bucket: string }[]>();
+    const slotsOf = (day: string, place: string) => {
+      const at = `${day}${SEP}${place}`;
+      let slots = slotsByDay.get(at);
+      if (!slots) slotsByDay.set(at, (slots = bucketsOf(day).map((bucket) => ({ id: counterId(bucket, place, lane), bucket }))));
+      return slots;
+    };
+    const counterIds = new Set<string>();
+    for (const { changes } of counted) for (const { day, place } of changes) for (const { id } of slotsOf(day, place)) counterIds.add(id);
+    const held = new Map((await counters.getMany([...counterIds])).map((document) => [document.id, document]));
+    const tallies = new Map<string, { data: BucketCounts; storedPosition: string | undefined }>();
+    for (const { position, changes } of counted) {
+      for (const { day, place, key, n = 1 } of changes) {
+        for (const { id, bucket } of slotsOf(day, place)) {
+          let tally = tallies.get(id);
+          if (!tally) {
+            const before = held.get(id)?.data;
+            tally = { data: { bucket, place, lane, position: before?.position ?? '', counts: { ...before?.counts } }, storedPosition: before?.position };
+            tallies.set(id, tally);
+          }
+          // A counter counts an event of its lane once: those after the last position it stored.
+          if (tally.storedPosition !== undefined && compareLogPositions(position, tally.storedPosition) <= 0) continue;
+          const { counts } = tally.data;
+          const total = (counts[key] ?? 0) + n;
+          if (total === 0) delete counts[key];
+          else counts[key] = total;
+          tally.data.position = position;
         }
-        if (tally.position !== '' && compareLogPositions(position, tally.position) <= 0) continue;
-        for (const [key, n] of counts) {
-          const total = (tally.counts[key] ?? 0) + n;
-          if (total === 0) delete tally.counts[key];
-          else tally.counts[key] = total;
-        }
-        tally.position = position;
       }
     }
     const counterWrites: DocumentWrite[] = [...tallies]
-      .filter(([id, tally]) => tally.position !== (held.get(id)?.data.position ?? ''))
+      .filter(([, tally]) => tally.data.position !== (tally.storedPosition ?? ''))
       .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([id, tally]) => ({ collection: counters.name, id, data: tally, expectedVersion: held.get(id)?.version ?? 0 }));
+      .map(([id, tally]) => ({ collection: counters.name, id, data: tally.data, expectedVersion: held.get(id)?.version ?? 0 }));
     const documentWrites: DocumentWrite[] = ids
       .filter((id) => changed.has(id))
       .map((id) => {
@@ -311,11 +319,13 @@ export const countExistingDocuments = async <E extends SourcedEvent, T extends o
     const page = await projection.documents.find(undefined, { limit: PAGE, ...(afterId !== undefined ? { afterId } : {}) });
     for (const { data } of page) {
       documents++;
-      for (const { bucket, place, counts } of deltaOf([], countAs(data)).values()) {
-        const id = counterId(bucket, place, lane);
-        let tally = tallies.get(id);
-        if (!tally) tallies.set(id, (tally = { bucket, place, lane, position: '0', counts: {} }));
-        for (const [key, n] of counts) tally.counts[key] = (tally.counts[key] ?? 0) + n;
+      for (const { day, place, key, n = 1 } of countAs(data)) {
+        for (const bucket of bucketsOf(day)) {
+          const id = counterId(bucket, place, lane);
+          let tally = tallies.get(id);
+          if (!tally) tallies.set(id, (tally = { bucket, place, lane, position: '0', counts: {} }));
+          tally.counts[key] = (tally.counts[key] ?? 0) + n;
+        }
       }
     }
     if (page.length < PAGE) break;
