@@ -47,7 +47,7 @@ export interface DatedCountsProjection<E extends SourcedEvent, T extends object>
   counters: { collection: DocumentCollection<BucketCounts>; countAs(document: T): readonly DatedCount[] };
 }
 
-export const ALL_TIME = 'all';
+const ALL_TIME = 'all';
 const dayBucket = (day: string) => `d:${day}`;
 const monthBucket = (month: string) => `m:${month}`;
 /** The three buckets a count on `day` is kept in. */

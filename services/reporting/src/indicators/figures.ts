@@ -39,7 +39,7 @@ const UNKNOWN = 'unknown';
  * from reference data; a cell it no longer lists is in province `unknown`), its category, and for
  * a public report only people who consented to statistics.
  */
-export const selectRows = (counts: PlacedCounts, query: Pick<ReportQuery, 'cellId' | 'province' | 'category' | 'audience'>, referenceData: ReferenceData): Row[] => {
+const selectRows = (counts: PlacedCounts, query: Pick<ReportQuery, 'cellId' | 'province' | 'category' | 'audience'>, referenceData: ReferenceData): Row[] => {
   const rows: Row[] = [];
   for (const [place, atPlace] of counts) {
     const cellId = place.startsWith('c:') ? place.slice(2) : undefined;
@@ -57,7 +57,7 @@ export const selectRows = (counts: PlacedCounts, query: Pick<ReportQuery, 'cellI
   return rows;
 };
 
-export type Cut = 'cell' | 'commune' | 'province' | 'region' | 'category';
+type Cut = 'cell' | 'commune' | 'province' | 'region' | 'category';
 
 /** Selected counts added up by measure and cut. */
 export class Tally {
@@ -106,9 +106,9 @@ export const tallyOf = (counts: PlacedCounts, query: Pick<ReportQuery, 'cellId' 
 /** A count as published: exact, or for the public `<5` below 5 and a multiple of 10 from 5 on. */
 export type Count = number | '<5';
 export const SUPPRESSED = '<5';
-export const SMALL_COUNT = 5;
+const SMALL_COUNT = 5;
 /** Public reports round every count of 5 or more to a multiple of this (docs/indicators.md, "Small counts"). */
-export const ROUNDING_BASE = 10;
+const ROUNDING_BASE = 10;
 /** The entry of an open breakdown (nationalities) that holds, together, every value counted fewer than 5 times. */
 export const OTHER = 'other';
 

@@ -15,7 +15,7 @@ export const REPORT_READERS = ['auditor', 'regional_coordinator', 'provincial_co
  * the public, under small-count protection (docs/indicators.md): people who consented to
  * statistics only, counts below 5 shown as `<5`, the others rounded to a multiple of 10; every value of a breakdown listed.
  */
-export const Audiences = ['internal', 'public'] as const;
+const Audiences = ['internal', 'public'] as const;
 export type Audience = (typeof Audiences)[number];
 export const Formats = ['json', 'csv'] as const;
 export type Format = (typeof Formats)[number];
@@ -90,7 +90,7 @@ export const reportRequestSchema = z.object({
   category: z.enum(BeneficiaryCategories).nullable(),
   audience: z.enum(Audiences),
 });
-export type ReportRequest = z.output<typeof reportRequestSchema>;
+type ReportRequest = z.output<typeof reportRequestSchema>;
 
 export const reportRequestOf = (query: ReportQuery): ReportRequest => ({
   from: query.period.from ?? null,

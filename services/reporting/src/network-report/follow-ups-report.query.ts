@@ -14,7 +14,7 @@ import { NetworkReportProjection } from './network-report.projection';
 const perPlace = z.object({ due: countSchema, pending: countSchema, overdue: countSchema });
 
 /** What `GET /reports/follow-ups` answers. */
-export const followUpsReportAnswer = z.object({
+const followUpsReportAnswer = z.object({
   request: reportRequestSchema,
   followUps: z.object({
     due: countSchema.meta({ description: 'Follow-ups falling due in the period (their due date in it)' }),
@@ -25,7 +25,7 @@ export const followUpsReportAnswer = z.object({
     byProvince: z.record(z.string(), perPlace).meta({ description: "By that cell's province", example: { 'oujda-angad': { due: 6, pending: 2, overdue: 1 } } }),
   }),
 });
-export type FollowUpsReportAnswer = z.output<typeof followUpsReportAnswer>;
+type FollowUpsReportAnswer = z.output<typeof followUpsReportAnswer>;
 
 /** The follow-ups report from the counts of its period and of the overdue part of it (due before today). */
 export const followUpsReportOf = (counts: PlacedCounts, overdueCounts: PlacedCounts, query: ReportQuery, referenceData: ReferenceData): FollowUpsReportAnswer => {

@@ -11,7 +11,7 @@ import { ApiReport, REPORT_READERS, ReportQuery, reportQueryOf, reportRequestOf,
 import { NetworkReportProjection } from './network-report.projection';
 
 /** What `GET /reports/needs` answers. */
-export const needsReportAnswer = z.object({
+const needsReportAnswer = z.object({
   request: reportRequestSchema,
   needs: z.object({
     identified: z
@@ -28,7 +28,7 @@ export const needsReportAnswer = z.object({
     open: countSchema.meta({ description: 'Of those, the needs still open' }),
   }),
 });
-export type NeedsReportAnswer = z.output<typeof needsReportAnswer>;
+type NeedsReportAnswer = z.output<typeof needsReportAnswer>;
 
 export const needsReportOf = (counts: PlacedCounts, query: ReportQuery, referenceData: ReferenceData): NeedsReportAnswer => {
   const tally = tallyOf(counts, query, referenceData);

@@ -14,7 +14,7 @@ import { applyDatedBatch, BucketCounts, countExistingDocuments, countsOf, DatedC
 import { cellPlace, figureKey } from '../indicators/figures';
 
 /** A need as the network report keeps it: when and where it was first identified, and whether it is met. */
-export interface IdentifiedNeed {
+interface IdentifiedNeed {
   /** The day (UTC) the need was first assessed: identifications count on it. */
   identifiedOn: string;
   /** The cell that had the case then. */
@@ -25,7 +25,7 @@ export interface IdentifiedNeed {
 }
 
 /** A transfer of the case to another cell, counted out of the one and into the other on the day it was asked. */
-export interface CaseTransfer {
+interface CaseTransfer {
   fromCellId: string;
   toCellId: string;
   requestedOn: string;
@@ -38,7 +38,7 @@ export interface CaseTransfer {
  * they came back, their needs, follow-ups and transfers. Each part counts on its own day
  * (`countAs`); docs/indicators.md defines every figure.
  */
-export interface NetworkBeneficiary {
+interface NetworkBeneficiary {
   beneficiaryId: string;
   /** The cell that registered them: registrations are credited to it for good. */
   cellId: string;
@@ -75,7 +75,7 @@ export interface NetworkBeneficiary {
  * by the consumer) but whose later events it did: kept so its stream's checkpoint holds, counted
  * nowhere, since its cell and category are unknown.
  */
-export interface UnregisteredCase {
+interface UnregisteredCase {
   beneficiaryId: string;
   registered: false;
 }
@@ -89,12 +89,12 @@ export const NETWORK_BENEFICIARIES = 'reporting_network_beneficiaries';
 export const NETWORK_DATED_COUNTS = 'reporting_network_dated_counts';
 /** Where versions before dated counters kept all-time counts per lane: dropped at the first boot after (`countAtUpgrade`). */
 const NETWORK_LANE_COUNTS = 'reporting_network_counts';
-export const NETWORK_REPORT_PROJECTION = 'network-report';
+const NETWORK_REPORT_PROJECTION = 'network-report';
 
 export const intakeContracts = new ContractRegistry(IntakeContracts);
 
 /** The network's all-time figures in their first shape: what the hub's snapshot shows per cell. */
-export interface NetworkFigures {
+interface NetworkFigures {
   beneficiaries: {
     /** Beneficiaries registered, all time. */
     total: number;

@@ -27,7 +27,7 @@ const breakdownSchema = (what: string) =>
     .meta({ description: what });
 
 /** What `GET /reports/network` answers: one definition for the handler's type and the OpenAPI document. */
-export const networkReportAnswer = z.object({
+const networkReportAnswer = z.object({
   request: reportRequestSchema,
   beneficiaries: breakdownSchema('People received for the first time: registered in the period, credited to the cell that registered them, for good'),
   returning: breakdownSchema('People received again: return receptions in the period (a person once a day), credited to the cell that received them'),
@@ -36,7 +36,7 @@ export const networkReportAnswer = z.object({
     byCell: countsSchema('Open cases by the cell each belongs to now: an accepted transfer moves the case to the receiving cell', { oujda: 10, nador: 8 }),
   }),
 });
-export type NetworkReportAnswer = z.output<typeof networkReportAnswer>;
+type NetworkReportAnswer = z.output<typeof networkReportAnswer>;
 
 /** The network report from the counts of its period, filtered and disclosed as the query says. */
 export const networkReportOf = (counts: PlacedCounts, query: ReportQuery, referenceData: ReferenceData): NetworkReportAnswer => {

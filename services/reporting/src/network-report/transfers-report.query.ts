@@ -17,7 +17,7 @@ const flowSchema = z
 const directionsSchema = z.object({ in: flowSchema, out: flowSchema });
 
 /** What `GET /reports/transfers` answers. */
-export const transfersReportAnswer = z.object({
+const transfersReportAnswer = z.object({
   request: reportRequestSchema,
   transfers: z.object({
     in: flowSchema.meta({ description: 'Asked of the cells selected (by another cell)' }),
@@ -26,7 +26,7 @@ export const transfersReportAnswer = z.object({
     byProvince: z.record(z.string(), directionsSchema).meta({ description: 'In and out of each province (a transfer between two cells of one province is in and out of it)' }),
   }),
 });
-export type TransfersReportAnswer = z.output<typeof transfersReportAnswer>;
+type TransfersReportAnswer = z.output<typeof transfersReportAnswer>;
 
 const flowOf = (tally: Tally, disclose: Disclosure, direction: 'in' | 'out', place?: { cut: 'cell' | 'province'; id: string }) => {
   const of = (measure: string) => (place ? (tally.by(measure, place.cut)[place.id] ?? 0) : tally.total(measure));

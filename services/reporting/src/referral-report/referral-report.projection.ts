@@ -14,7 +14,7 @@ import { applyDatedBatch, BucketCounts, countsOf, DatedCount, DatedCountsProject
 import { cellPlace, figureKey } from '../indicators/figures';
 
 /** A referral as the report counts it: what referral published, never notes. */
-export interface CountedReferral {
+interface CountedReferral {
   /** The cell that sent it: sent referrals and their outcomes are credited to it. */
   cellId: string;
   /** The cell that has the case now (a transfer moves open referrals): an overdue answer is its to chase. */
@@ -47,8 +47,8 @@ export interface BeneficiaryReferrals {
 }
 
 export const REFERRAL_REPORT_DOCUMENTS = 'reporting_referral_beneficiaries';
-export const REFERRAL_REPORT_COUNTS = 'reporting_referral_dated_counts';
-export const REFERRAL_REPORT_PROJECTION = 'referral-report';
+const REFERRAL_REPORT_COUNTS = 'reporting_referral_dated_counts';
+const REFERRAL_REPORT_PROJECTION = 'referral-report';
 
 /**
  * The bins of the time to a partner's first answer, by their first hour: every hour of the first

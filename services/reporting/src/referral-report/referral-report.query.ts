@@ -15,7 +15,7 @@ const byStatusSchema = z.object(Object.fromEntries(ReferralStatuses.map((status)
 const sentSchema = z.object({ total: countSchema, byStatus: byStatusSchema });
 
 /** What `GET /reports/referrals` answers. */
-export const referralsReportAnswer = z.object({
+const referralsReportAnswer = z.object({
   request: reportRequestSchema,
   referrals: z.object({
     total: countSchema.meta({ description: 'Referrals sent in the period' }),
@@ -46,7 +46,7 @@ export const referralsReportAnswer = z.object({
       .meta({ description: "Still awaiting the partner's answer after the day it was due: those whose answer fell due in the period, before today (UTC)" }),
   }),
 });
-export type ReferralsReportAnswer = z.output<typeof referralsReportAnswer>;
+type ReferralsReportAnswer = z.output<typeof referralsReportAnswer>;
 
 const statusesOf = (tally: Tally, disclose: Disclosure, prefix: string) =>
   Object.fromEntries(ReferralStatuses.map((status) => [status, disclose.count(tally.total(`${prefix}status:${status}`))])) as Record<(typeof ReferralStatuses)[number], Count>;

@@ -5,7 +5,7 @@ import { applyDatedBatch, BucketCounts, countsOf, DatedCount, DatedCountsProject
 import { cellPlace, figureKey, NO_CATEGORY, provincePlace } from '../indicators/figures';
 
 /** A participant's place in one session, as the report counts it. */
-export interface TrainingEnrolment {
+interface TrainingEnrolment {
   /** The cell that holds the session (the envelope's `cellId`); absent for a session held for a whole province. */
   cellId?: string;
   status: 'enrolled' | 'waitlisted' | 'withdrawn';
@@ -23,7 +23,7 @@ export interface TrainingEnrolment {
  * stream's events arrive in order; the two kinds may arrive in any order between them (they are
  * keyed by stream), so each fills its own fields.
  */
-export interface TrainingParticipant {
+interface TrainingParticipant {
   kind: 'participant';
   participantId: string;
   actorType?: ActorType;
@@ -34,7 +34,7 @@ export interface TrainingParticipant {
 }
 
 /** A session, for the completion rate: where it is held, and what its closing counted. */
-export interface TrainingSession {
+interface TrainingSession {
   kind: 'session';
   sessionId: string;
   cellId?: string;
@@ -45,8 +45,8 @@ export interface TrainingSession {
 export type TrainingDocument = TrainingParticipant | TrainingSession;
 
 export const TRAINING_REPORT_DOCUMENTS = 'reporting_training_documents';
-export const TRAINING_REPORT_COUNTS = 'reporting_training_dated_counts';
-export const TRAINING_REPORT_PROJECTION = 'training-report';
+const TRAINING_REPORT_COUNTS = 'reporting_training_dated_counts';
+const TRAINING_REPORT_PROJECTION = 'training-report';
 
 type Followed = Extract<
   CapacityBuildingIntegrationEvent,

@@ -23,7 +23,7 @@ const peopleSchema = (what: string) =>
     .meta({ description: what });
 
 /** What `GET /reports/training` answers. */
-export const trainingReportAnswer = z.object({
+const trainingReportAnswer = z.object({
   request: reportRequestSchema,
   training: z.object({
     trained: peopleSchema('Places in sessions given in the period (enrolled, or promoted from the waiting list) and still held: a person trained twice counts twice'),
@@ -36,7 +36,7 @@ export const trainingReportAnswer = z.object({
     }),
   }),
 });
-export type TrainingReportAnswer = z.output<typeof trainingReportAnswer>;
+type TrainingReportAnswer = z.output<typeof trainingReportAnswer>;
 
 export const trainingReportOf = (counts: PlacedCounts, query: ReportQuery, referenceData: ReferenceData): TrainingReportAnswer => {
   const tally = tallyOf(counts, query, referenceData);
