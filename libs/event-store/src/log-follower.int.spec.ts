@@ -159,6 +159,37 @@ describe('LogFollower over the SQLite event store', () => {
       expect(started.status().lastPosition).toBe(quietEnd);
     });
 
+    it('on a log holding none of its categories, stores and reports the head it caught up to once the interval is up, though the log stays quiet', async () => {
+      await appendElsewhere(10);
+      const head = await lastPosition();
+      const started = follower({ checkpointIntervalMs: 200 });
+      await started.start();
+      // The catch-up passes the head at once, well within the interval; nothing is appended after it.
+      await eventually(() => expect(seen.passed[seen.passed.length - 1]).toBe(head));
+
+      await eventually(() => expect(started.status().lastPosition).toBe(head));
+      expect(await checkpoint()).toBe(head);
+      expect(started.status()).toMatchObject({ running: true, handled: 0, consecutiveFailures: 0 });
+    });
+
+    it('after catching up quietly from an old checkpoint, stores the head it reached though the log stays quiet', async () => {
+      await append(1);
+      const first = follower();
+      await first.start();
+      const handledAt = await lastPosition();
+      await eventually(async () => expect(await checkpoint()).toBe(handledAt));
+      await first.stop();
+
+      await appendElsewhere(5);
+      const head = await lastPosition();
+      const second = follower({ checkpointIntervalMs: 200 });
+      await second.start();
+      expect(second.status().lastPosition).toBe(handledAt);
+
+      await eventually(() => expect(second.status().lastPosition).toBe(head));
+      expect(await checkpoint()).toBe(head);
+    });
+
     it('stores it while running once the interval has passed, and a restart reads on from there', async () => {
       await append(1);
       const first = follower({ checkpointIntervalMs: 0 });

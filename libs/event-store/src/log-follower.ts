@@ -25,8 +25,10 @@ export interface LogFollowerOptions {
   maxBatchSize?: number;
   /**
    * Least time between two saves of a position the log reports passing without events of these
-   * categories (default 5 s); the last one is also saved on stop. A restart after a crash
-   * therefore scans again at most this much of the quiet log.
+   * categories (default 5 s). A position passed sooner is saved once that time is up, even if
+   * the log then stays quiet, and the last one on stop: a restart after a crash therefore scans
+   * again at most this much of the quiet log, and `status().lastPosition` reaches the head of a
+   * log that holds none of these categories.
    */
   checkpointIntervalMs?: number;
   /** First delay before retrying after a failure (default 1 s); doubles up to `maxRetryDelayMs`. */
@@ -76,6 +78,10 @@ export class LogFollower {
   /** Last position stored as the checkpoint, and when (ms since the epoch). */
   private saved?: LogPosition;
   private savedAt = 0;
+  /** Saves the quiet position once `checkpointIntervalMs` is up, when the log said nothing since. */
+  private quietSave?: NodeJS.Timeout;
+  /** Checkpoint saves, one after the other in the order asked, so a later position is never overwritten by an earlier one. */
+  private saving: Promise<void> = Promise.resolve();
   private handled = 0;
   private consecutiveFailures = 0;
   private lastError?: string;
@@ -111,11 +117,13 @@ export class LogFollower {
     this.running = false;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    this.cancelQuietSave();
     const subscription = this.subscription;
     this.subscription = undefined;
     await subscription?.stop();
     await this.stopping;
     await this.inFlight?.catch(() => undefined);
+    await this.saving.catch(() => undefined);
     if (this.reached !== undefined && this.reached !== this.saved) {
       // A quiet position not saved yet, or a handled batch whose checkpoint failed to save: one
       // more try spares a rescan or a second handling after the restart. If it fails too, the
@@ -166,12 +174,29 @@ export class LogFollower {
 
   /**
    * The log went past events of other categories up to `position`. Saved when the last save is
-   * old enough, else kept for the next one or for stop(): a write per poll would make a quiet
-   * follower cost what the busy categories append.
+   * old enough, else kept and saved when it is (or by stop()): a write per poll would make a
+   * quiet follower cost what the busy categories append. The deferred save matters when the log
+   * then stays quiet: a follower that caught up on a log holding none of its categories would
+   * otherwise never store (nor report) how far it got.
    */
   private async passed(position: LogPosition): Promise<void> {
     this.reached = position;
-    if (Date.now() - this.savedAt < (this.options.checkpointIntervalMs ?? 5_000)) return;
+    const wait = this.savedAt + (this.options.checkpointIntervalMs ?? 5_000) - Date.now();
+    if (wait > 0) {
+      this.quietSave ??= setTimeout(() => {
+        this.quietSave = undefined;
+        void this.saveQuietPosition();
+      }, wait).unref();
+      return;
+    }
+    this.cancelQuietSave();
+    await this.saveQuietPosition();
+  }
+
+  /** Stores the position reached when it is past the one stored; a failure is only logged. */
+  private async saveQuietPosition(): Promise<void> {
+    const position = this.reached;
+    if (!this.running || position === undefined || position === this.saved) return;
     try {
       await this.save(position);
     } catch (error) {
@@ -182,13 +207,23 @@ export class LogFollower {
     }
   }
 
-  private async save(position: LogPosition): Promise<void> {
-    await this.options.checkpoints.save(this.name, position);
-    this.saved = position;
-    this.savedAt = Date.now();
+  private cancelQuietSave(): void {
+    clearTimeout(this.quietSave);
+    this.quietSave = undefined;
+  }
+
+  private save(position: LogPosition): Promise<void> {
+    const saved = this.saving.then(async () => {
+      await this.options.checkpoints.save(this.name, position);
+      this.saved = position;
+      this.savedAt = Date.now();
+    });
+    this.saving = saved.catch(() => undefined);
+    return saved;
   }
 
   private failed(error: unknown): void {
+    this.cancelQuietSave();
     // The subscription stops itself when a batch fails; stopping it again also covers a failure
     // of the subscription's own reading. Not awaited here: this may run inside its loop.
     this.stopping = this.subscription?.stop().catch(() => undefined);
