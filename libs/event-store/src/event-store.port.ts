@@ -5,7 +5,9 @@ import { LogPosition, NewEvent, StoredEvent } from '@oriental/contracts';
  * - `no_stream`: the stream must not exist yet;
  * - `stream_exists`: it must exist, at any revision;
  * - `any`: no check;
- * - a number: the stream's last revision must be exactly this (0-based).
+ * - a number: the stream's last revision must be exactly this (0-based): a whole number from 0
+ *   to `Number.MAX_SAFE_INTEGER`. Anything else (negative, fractional, NaN, another string) is
+ *   refused with `InvalidExpectedRevisionError` before anything is written.
  */
 export type ExpectedRevision = 'no_stream' | 'stream_exists' | 'any' | number;
 
@@ -39,7 +41,11 @@ export interface ReadAllOptions {
  * how far it looked, so the next read starts there and never visits those events again.
  */
 export interface ReadAllPage {
-  /** Matching events, in global order (at most `maxCount`). */
+  /**
+   * Matching events, in global order (at most `maxCount`). Empty only when the read reached the
+   * end of the log (`endOfLog`): a read that passes records it does not return (other streams,
+   * records that are not envelopes) reads on until it finds one or the log ends.
+   */
   events: StoredEvent[];
   /**
    * Resume after this position: every matching event up to it is in `events` (or was before
@@ -77,6 +83,13 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/** The last event of the global log: where it is, and when the store recorded it. */
+export interface LogHead {
+  position: LogPosition;
+  /** ISO 8601 instant the store recorded it, when the store keeps one (KurrentDB's `created`; SQLite: the event's `occurredAt`). */
+  recordedAt?: string;
+}
+
 export interface ComponentHealth {
   status: 'up' | 'down';
   kind: string;
@@ -91,11 +104,22 @@ export interface EventStore {
   readonly kind: string;
   /**
    * Appends atomically; `events` must not be empty. Throws `StreamRevisionConflict` when
-   * `expectedRevision` does not hold. Appending events whose ids are all already stored in the
-   * stream is a no-op that answers what the first append answered (as KurrentDB's idempotent
-   * writes do), so a retried command cannot duplicate its events; when only some of them are
-   * stored it throws `StreamRevisionConflict` (KurrentDB reports such a partial duplicate as a
-   * wrong expected version). Throws `InvalidEventError` (nothing written) for an invalid envelope.
+   * `expectedRevision` does not hold, `InvalidEventError` for an invalid envelope and
+   * `InvalidExpectedRevisionError` for an expectation that is none (both before anything is
+   * written).
+   *
+   * Idempotent retries: appending again a batch whose events are all stored in the stream is a
+   * no-op that answers what the first append answered (its last event's revision and position),
+   * so a retried command cannot duplicate its events:
+   * - with `no_stream` or an exact revision (what the first append used), at any time later, even
+   *   after the stream moved on (KurrentDB checks the events at that revision in its index);
+   * - with `any` or `stream_exists`, while the batch is still the stream's last events, i.e. no
+   *   other append came after it (the adapter compares the stream's tail itself). Later, an
+   *   adapter may store the batch again: KurrentDB keeps no index of event ids, and its own
+   *   check under `any` only looks in a cache of recent writes. A writer that must stay
+   *   idempotent across other writers appends at an exact revision (the command executor does).
+   * When only some of the batch is stored, it throws `StreamRevisionConflict` (KurrentDB reports
+   * such a partial duplicate as a wrong expected version).
    */
   appendToStream(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
   /** The stream's events in revision order; an empty list when it does not exist. */
@@ -104,6 +128,12 @@ export interface EventStore {
   readJourney(beneficiaryId: string): Promise<StoredEvent[]>;
   /** A page of the global log, in order, and how far the read looked. */
   readAll(options: ReadAllOptions): Promise<ReadAllPage>;
+  /**
+   * The log's last record, or undefined for an empty log: one index step, whatever the history
+   * (the metrics ask it on every scrape how far behind the head each follower is). On KurrentDB
+   * it may be a record no reader sees as an event (a checkpoint, a system record).
+   */
+  logHead(): Promise<LogHead | undefined>;
   /** Catches up from `after`, then follows new events live. */
   subscribeToAll(options: SubscribeToAllOptions): Subscription;
   health(): Promise<ComponentHealth>;
@@ -131,7 +161,7 @@ export interface ChainedRecord {
 }
 
 export interface ChainedRecordPage {
-  /** In global order. */
+  /** In global order; empty only when the read reached the end of the log (as `ReadAllPage.events`). */
   records: ChainedRecord[];
   /** Resume after this position; undefined only for an empty log. */
   checkpoint?: LogPosition;
@@ -169,6 +199,38 @@ export interface CheckpointStore {
   load(name: string): Promise<LogPosition | undefined>;
   save(name: string, position: LogPosition): Promise<void>;
 }
+
+/**
+ * An `expectedRevision` that is none of the port's: a number that is negative, fractional, NaN,
+ * infinite or beyond `Number.MAX_SAFE_INTEGER`, or another value. Thrown before anything is
+ * written (KurrentDB would otherwise get a RangeError from BigInt or an invalid uint64).
+ */
+export class InvalidExpectedRevisionError extends TypeError {
+  readonly code = 'INVALID_EXPECTED_REVISION';
+  constructor(
+    readonly stream: string,
+    readonly expected: unknown,
+  ) {
+    super(
+      `appendToStream(${stream}): expectedRevision must be 'no_stream', 'stream_exists', 'any' or a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, not ${describeValue(expected)}`,
+    );
+    this.name = 'InvalidExpectedRevisionError';
+  }
+}
+
+/** Throws `InvalidExpectedRevisionError` unless `expected` is one of the port's expectations. */
+export function assertValidExpectedRevision(stream: string, expected: unknown): asserts expected is ExpectedRevision {
+  if (expected === 'no_stream' || expected === 'stream_exists' || expected === 'any') return;
+  if (typeof expected === 'number' && Number.isSafeInteger(expected) && expected >= 0) return;
+  throw new InvalidExpectedRevisionError(stream, expected);
+}
+
+const describeValue = (value: unknown): string => {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n (a bigint)`;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  return `a ${Array.isArray(value) ? 'list' : typeof value}`;
+};
 
 export class StreamRevisionConflict extends Error {
   readonly code = 'STREAM_REVISION_CONFLICT';

@@ -26,6 +26,7 @@ import {
   ComponentHealth,
   EventStore,
   ExpectedRevision,
+  LogHead,
   ReadAllOptions,
   ReadAllPage,
   ReadStreamOptions,
@@ -284,6 +285,14 @@ export class KurrentDbEventStore implements EventStore, CheckpointStore, Chained
     } catch {
       return undefined;
     }
+  }
+
+  /** $all's last record, read backwards (one record, whatever the history), and when the server created it. */
+  async logHead(): Promise<LogHead | undefined> {
+    for await (const { event } of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) {
+      if (event?.position) return { position: encodeKurrentPosition(event.position), recordedAt: event.created.toISOString() };
+    }
+    return undefined;
   }
 
   /** Position of the last record in $all (any record), or undefined for an empty log. */

@@ -11,6 +11,7 @@ import {
   ComponentHealth,
   EventStore,
   ExpectedRevision,
+  LogHead,
   ReadAllOptions,
   ReadAllPage,
   ReadStreamOptions,
@@ -195,6 +196,7 @@ export class SqliteEventStore implements EventStore, CheckpointStore, ChainedLog
       readAllRecords: this.db.prepare<[number, number], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
       // MAX of the INTEGER PRIMARY KEY is one step to the b-tree's last leaf, whatever the history.
       lastPosition: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
+      head: this.db.prepare<[], { position: number; occurred_at: string }>('SELECT position, occurred_at FROM events ORDER BY position DESC LIMIT 1'),
       loadCheckpoint: this.db.prepare<[string], { position: string }>('SELECT position FROM checkpoints WHERE name = ?'),
       saveCheckpoint: this.db.prepare(
         'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
@@ -266,6 +268,12 @@ export class SqliteEventStore implements EventStore, CheckpointStore, ChainedLog
     const rows = this.statements.readAllRecords.all(parsePosition(after), maxCount);
     const checkpoint = rows.length > 0 ? String(rows[rows.length - 1]!.position) : after;
     return { records: rows.map(toChainedRecord), ...(checkpoint !== undefined ? { checkpoint } : {}), endOfLog: rows.length < maxCount };
+  }
+
+  /** The row of the largest position (the primary key's last leaf); its time is the event's `occurredAt`. */
+  async logHead(): Promise<LogHead | undefined> {
+    const row = this.statements.head.get();
+    return row ? { position: String(row.position), recordedAt: row.occurred_at } : undefined;
   }
 
   subscribeToAll(options: SubscribeToAllOptions): Subscription {

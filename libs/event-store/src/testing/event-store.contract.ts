@@ -401,6 +401,29 @@ export const eventStoreContract = (name: string, factory: () => Promise<Contract
         },
         TIMEOUT_MS,
       );
+
+      it(
+        'given appends, when asking for the log head after each, then it is at or past the event just appended, and says when it was recorded',
+        async () => {
+          const stream = aStream();
+          const [first, second] = [anEvent(), anEvent()];
+          const after = async (position: string) => ids((await store.readAll({ after: position, maxCount: 1_000 })).events);
+
+          await append(stream, [first]);
+          const headAfterFirst = await store.logHead();
+          await append(stream, [second]);
+          const headAfterSecond = await store.logHead();
+
+          for (const head of [headAfterFirst, headAfterSecond]) {
+            expect(head).toEqual({ position: expect.any(String), ...(head?.recordedAt !== undefined ? { recordedAt: expect.any(String) } : {}) });
+            if (head?.recordedAt !== undefined) expect(Number.isNaN(Date.parse(head.recordedAt))).toBe(false);
+          }
+          expect(await after(headAfterFirst!.position)).not.toContain(first.id);
+          expect(await after(headAfterFirst!.position)).toContain(second.id);
+          expect(await after(headAfterSecond!.position)).not.toContain(second.id);
+        },
+        TIMEOUT_MS,
+      );
     });
 
     describe('subscribing to the global log', () => {

@@ -5,6 +5,7 @@ import type {
   ComponentHealth,
   EventStore,
   ExpectedRevision,
+  LogHead,
   ReadAllOptions,
   ReadAllPage,
   SubscribeToAllOptions,
@@ -50,6 +51,11 @@ export class InMemoryEventLog implements EventStore, CheckpointStore {
     }
     const endOfLog = looked === this.events.length && events.length < maxCount;
     return { events, ...(looked > 0 ? { checkpoint: String(looked) } : {}), endOfLog };
+  }
+
+  async logHead(): Promise<LogHead | undefined> {
+    const last = this.events[this.events.length - 1];
+    return last ? { position: last.position, recordedAt: last.metadata.occurredAt } : undefined;
   }
 
   subscribeToAll({ after, streamPrefixes, maxBatchSize = 100, onEvents, onCheckpoint, onError }: SubscribeToAllOptions): Subscription {
