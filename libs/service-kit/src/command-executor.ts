@@ -1,6 +1,8 @@
+import { context as otelContext, trace } from '@opentelemetry/api';
 import { EventMetadata, NewEvent, StoredEvent } from '@oriental/contracts';
 import { Decider, DomainCommand, DomainEvent, fold } from '@oriental/domain-kit';
-import { EventStore, StreamRevisionConflict } from '@oriental/event-store';
+import { AppendResult, EventStore, ExpectedRevision, StreamRevisionConflict } from '@oriental/event-store';
+import { SpanKind, contextFromTraceparent, withSpan } from '@oriental/telemetry';
 import { CommandContext, derivedId } from './command-context';
 import { IdempotencyKeyReused, StaleRevision } from './errors';
 
@@ -43,6 +45,27 @@ export interface CommandOutcome<Event, State = unknown> {
 
 const definedFields = (metadata: ContextMetadata | undefined): ContextMetadata =>
   Object.fromEntries(Object.entries(metadata ?? {}).filter(([, value]) => value !== undefined));
+
+/** A stream's category: what its name holds before the first `-` (`beneficiary-<id>` → `beneficiary`). */
+const streamCategory = (stream: string): string => {
+  const dash = stream.indexOf('-');
+  return dash > 0 ? stream.slice(0, dash) : stream;
+};
+
+/** Database span attributes (https://opentelemetry.io/docs/specs/semconv/database/database-spans/). */
+const DbAttributes = {
+  system: 'db.system.name',
+  operation: 'db.operation.name',
+  collection: 'db.collection.name',
+} as const;
+
+/** The event store's own attributes on the append span. */
+const EventStoreAttributes = {
+  stream: 'oriental.event_store.stream',
+  eventCount: 'oriental.event_store.event_count',
+  expectedRevision: 'oriental.event_store.expected_revision',
+  nextExpectedRevision: 'oriental.event_store.next_expected_revision',
+} as const;
 
 /** Writers racing on one stream each win in turn; past this many lost races the caller gets 409. */
 const MAX_ATTEMPTS = 10;
@@ -114,9 +137,7 @@ export class CommandExecutor {
       }
 
       try {
-        const result = await this.store.appendToStream(stream, toAppend, {
-          expectedRevision: current < 0 ? 'no_stream' : current,
-        });
+        const result = await this.append(stream, toAppend, current < 0 ? 'no_stream' : current, context);
         return { revision: result.nextExpectedRevision, replayed: false, events: decided, state: decided.reduce(request.decider.evolve, state) };
       } catch (error) {
         if (!(error instanceof StreamRevisionConflict)) throw error;
@@ -126,6 +147,37 @@ export class CommandExecutor {
         await backoff(attempt);
       }
     }
+  }
+
+  /**
+   * The append, in a CLIENT span `<stream category> append` (e.g. `beneficiary append`), so that
+   * a command's trace reads POST → append (→ the forwarder's publish → each consumer's process).
+   * A lost race shows as a failed append span, followed by the next attempt's. The one place a
+   * command's append happens: measure it here too.
+   */
+  private append(stream: string, events: NewEvent[], expectedRevision: ExpectedRevision, command: CommandContext): Promise<AppendResult> {
+    // The active span (the request's) is the parent; a caller whose context was lost still
+    // names the request by the traceparent it carries.
+    const active = otelContext.active();
+    const parent = trace.getSpanContext(active) ? active : contextFromTraceparent(command.traceparent, command.tracestate, active);
+    return withSpan(
+      `${streamCategory(stream)} append`,
+      SpanKind.CLIENT,
+      parent,
+      {
+        [DbAttributes.system]: this.store.kind,
+        [DbAttributes.operation]: 'append',
+        [DbAttributes.collection]: streamCategory(stream),
+        [EventStoreAttributes.stream]: stream,
+        [EventStoreAttributes.eventCount]: events.length,
+        [EventStoreAttributes.expectedRevision]: String(expectedRevision),
+      },
+      async (span) => {
+        const result = await this.store.appendToStream(stream, events, { expectedRevision });
+        span.setAttribute(EventStoreAttributes.nextExpectedRevision, result.nextExpectedRevision);
+        return result;
+      },
+    );
   }
 
   /** Folds a stream into state; `revision` is -1 when the stream does not exist. */
