@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
 import { SERVICE_CONFIG, ServiceConfig } from '@oriental/service-kit';
 import { AccessLog } from './access-log/access-log';
@@ -89,7 +89,13 @@ import { OverdueFollowUpsQuery } from './overdue-follow-ups/overdue-follow-ups.q
     {
       provide: ClosedCasesProjection,
       inject: [READ_STORE, SERVICE_CONFIG],
-      useFactory: (store: ReadStore, config: ServiceConfig) => new ClosedCasesProjection(store, shortestRetentionDays(retentionPeriodsOf(config))),
+      // Built before the consumers start: cases stored before the month counts existed are counted first.
+      useFactory: async (store: ReadStore, config: ServiceConfig) => {
+        const projection = new ClosedCasesProjection(store, shortestRetentionDays(retentionPeriodsOf(config)));
+        const counted = await projection.countExistingCases();
+        if (counted > 0) new Logger(projection.name).log(`counted ${counted} closed cases stored before their months were counted`);
+        return projection;
+      },
     },
     ...duplicateDetectionProviders,
   ],
