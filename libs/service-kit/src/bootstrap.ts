@@ -1,6 +1,7 @@
 import { DynamicModule, ExecutionContext, INestApplication, Injectable, LoggerService, Module, Provider, Type } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { StoredEvent } from '@oriental/contracts';
 import { EVENT_STORE } from '@oriental/event-store';
@@ -23,8 +24,10 @@ import { routesOf } from './http/routes';
 import { strictValidationPipe } from './http/validation';
 import { Infrastructure } from './infrastructure';
 import { JsonLogger } from './json-logger';
+import { MetricsController } from './metrics/metrics.controller';
+import { ServiceMetrics } from './metrics/service-metrics';
 import type { ReadModel } from './read-model';
-import { CLOCK, COMMAND_EXECUTOR, REFERENCE_DATA, SERVICE_CONFIG, SERVICE_STATUS } from './tokens';
+import { CLOCK, COMMAND_EXECUTOR, REFERENCE_DATA, SERVICE_CONFIG, SERVICE_METRICS, SERVICE_STATUS } from './tokens';
 
 /** What makes one of the four services: its module, its port and what it publishes and consumes. */
 export interface ServiceDefinition {
@@ -73,8 +76,8 @@ class ServiceRootModule {}
 const rootModuleFor = (definition: ServiceDefinition, providers: Provider[], config: ServiceConfig): DynamicModule => ({
   module: ServiceRootModule,
   global: true,
-  imports: [definition.module, ...rateLimit(config).imports],
-  controllers: [HealthController],
+  imports: [definition.module, TerminusModule.forRoot({ errorLogStyle: 'json' }), ...rateLimit(config).imports],
+  controllers: [HealthController, MetricsController],
   // Guards run in this order: who calls (401/403) before how often they call (429, keyed by token).
   providers: [...providers, { provide: APP_GUARD, useClass: AuthenticationGuard }, ...rateLimit(config).providers],
   exports: providers.map((provider) => (provider as { provide: unknown }).provide as symbol),
@@ -152,16 +155,29 @@ export const startService = async (definition: ServiceDefinition, options: Start
   const clock = options.clock ?? systemClock;
   const referenceData = options.referenceData ?? loadReferenceData(config.REFERENCE_DATA_DIR);
   const status = new ServiceStatus(definition.name);
+  // Always on (docs/operations.md#metrics): the service's own registry, served on /metrics.
+  const metrics = new ServiceMetrics({
+    service: definition.name,
+    status,
+    eventStore: infrastructure.eventStore,
+    ...(definition.consumerGroup ? { consumerGroup: definition.consumerGroup } : {}),
+    ...(infrastructure.memoryBus ? { memoryBus: infrastructure.memoryBus } : {}),
+    ...(!infrastructure.memoryBus && infrastructure.kafkaBrokers
+      ? { kafka: { brokers: infrastructure.kafkaBrokers, ...(infrastructure.kafkaSecurity ? { security: infrastructure.kafkaSecurity } : {}), topicPrefix: config.KAFKA_TOPIC_PREFIX } }
+      : {}),
+  });
+  const eventStore = metrics.timedEventStore(infrastructure.eventStore);
 
   const root = rootModuleFor(definition, [
     { provide: SERVICE_CONFIG, useValue: config },
-    { provide: EVENT_STORE, useValue: infrastructure.eventStore },
+    { provide: EVENT_STORE, useValue: eventStore },
     { provide: EVENT_BUS, useValue: infrastructure.bus },
     { provide: READ_STORE, useValue: infrastructure.readStore },
     { provide: CLOCK, useValue: clock },
     { provide: REFERENCE_DATA, useValue: referenceData },
     { provide: SERVICE_STATUS, useValue: status },
-    { provide: COMMAND_EXECUTOR, useValue: new CommandExecutor(infrastructure.eventStore) },
+    { provide: SERVICE_METRICS, useValue: metrics },
+    { provide: COMMAND_EXECUTOR, useValue: new CommandExecutor(eventStore) },
     { provide: TOKEN_VERIFIER, useValue: options.tokenVerifier ?? tokenVerifierFor(config) },
   ], config);
 
@@ -171,6 +187,8 @@ export const startService = async (definition: ServiceDefinition, options: Start
   app.useGlobalGuards(new JsonBodyGuard());
   app.useGlobalPipes(strictValidationPipe());
   app.getHttpAdapter().getInstance().disable('x-powered-by');
+  // First, so that every answer is counted, refusals included.
+  app.use(metrics.http());
   app.use(securityHeaders());
   app.enableCors(corsOptions(config));
   const routes = routesOf(app);
@@ -217,10 +235,7 @@ export const startService = async (definition: ServiceDefinition, options: Start
       logger: { log: (m: string) => logger.log(m, 'forwarder'), warn: (m: string) => logger.warn(m, 'forwarder'), error: (m: string) => logger.error(m, 'forwarder') },
     });
     const running = forwarder;
-    status.forwarder = () => {
-      const s = running.status();
-      return { status: s.lastError && !s.running ? 'down' : 'up', kind: 'forwarder', details: { ...s } };
-    };
+    status.setForwarder(running.name, definition.forwarder.streamPrefixes, () => running.status());
   }
   const startForwarder = async () => {
     if (forwarder) await forwarder.start();
@@ -238,6 +253,7 @@ export const startService = async (definition: ServiceDefinition, options: Start
       await forwarder?.stop();
       await closed.catch(() => undefined);
       await app.close();
+      await metrics.close();
       await infrastructure.readStore.close();
       if (options.ownsInfrastructure !== false) {
         await infrastructure.bus.close();

@@ -20,3 +20,6 @@ export * from './read-model';
 export * from './auth';
 export * from './http/routes';
 export * from './http/openapi-document';
+export * from './metrics/service-metrics';
+export * from './metrics/metrics.controller';
+export * from './metrics/kafka-consumer-lag';

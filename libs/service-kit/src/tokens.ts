@@ -4,3 +4,4 @@ export const CLOCK = Symbol('Clock');
 export const REFERENCE_DATA = Symbol('ReferenceData');
 export const SERVICE_STATUS = Symbol('ServiceStatus');
 export const COMMAND_EXECUTOR = Symbol('CommandExecutor');
+export const SERVICE_METRICS = Symbol('ServiceMetrics');

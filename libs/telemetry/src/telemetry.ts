@@ -1,4 +1,5 @@
 import type * as SdkNode from '@opentelemetry/sdk-node';
+import { startMetrics } from './metrics';
 
 export type ShutdownTelemetry = () => Promise<void>;
 
@@ -35,8 +36,11 @@ export const tracingEnabled = (env: Env = process.env): boolean => {
  * - service name: `OTEL_SERVICE_NAME` when set, else `serviceName`;
  * - propagation: W3C trace context only (https://www.w3.org/TR/trace-context/), the format
  *   event metadata and message headers carry;
- * - metrics and logs exporters stay off unless `OTEL_METRICS_EXPORTER` / `OTEL_LOGS_EXPORTER`
- *   name one (the SDK would otherwise default both to OTLP as well).
+ * - metrics are not the SDK's: they are always on, whatever these variables say, served by each
+ *   service's `/metrics` from the MeterProvider `startMetrics` installs first (metrics.ts), so
+ *   the SDK gets no metric reader (`OTEL_METRICS_EXPORTER` is not used) and registers none;
+ * - the logs exporter stays off unless `OTEL_LOGS_EXPORTER` names one (the SDK would otherwise
+ *   default it to OTLP as well).
  *
  * Kafka spans are not taken from `@opentelemetry/instrumentation-kafkajs`: the forwarder sends a
  * batch whose messages belong to different traces (each from the request that appended its
@@ -45,9 +49,14 @@ export const tracingEnabled = (env: Env = process.env): boolean => {
  * messaging library creates the `<topic> publish` / `<topic> process` spans itself instead,
  * the same way for Kafka and for the in-process bus.
  */
+/** Polled by orchestrators and Prometheus: a span per poll would drown the traces. */
+const UNTRACED = /^\/(health(\/(live|ready))?|metrics)(\?|$)/;
+
 export const startTelemetry = (serviceName: string): ShutdownTelemetry => {
   // The SDK reads the same variables itself (exporters, endpoint, sampler), so only process.env makes sense here.
   const env = process.env;
+  // Metrics first and always: before any library creates its instruments, and before the SDK.
+  startMetrics();
   if (!tracingEnabled(env)) return async () => undefined;
 
   // Loaded only when tracing is on, so a process with telemetry off pays nothing for it.
@@ -63,12 +72,12 @@ export const startTelemetry = (serviceName: string): ShutdownTelemetry => {
     serviceName: env.OTEL_SERVICE_NAME?.trim() || serviceName,
     textMapPropagator: new core.W3CTraceContextPropagator(),
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => request.url === '/health' }),
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => UNTRACED.test(request.url ?? '') }),
       new ExpressInstrumentation(),
       new NestInstrumentation(),
       new MongooseInstrumentation(),
     ],
-    ...(env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),
+    metricReaders: [],
     ...(env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [] }),
   });
   sdk.start();

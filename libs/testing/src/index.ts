@@ -3,3 +3,4 @@ export * from './eventually';
 export * from './free-port';
 export * from './openapi';
 export * from './service-process';
+export * from './prometheus';

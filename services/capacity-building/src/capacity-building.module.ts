@@ -13,6 +13,7 @@ import { CreateProgrammeHandler } from './create-programme/create-programme.hand
 import { EnrolParticipantController } from './enrol-participant/enrol-participant.controller';
 import { EnrolParticipantHandler } from './enrol-participant/enrol-participant.handler';
 import { ENROLMENTS_FOLLOWER, EnrolmentsFollower } from './enrolments/enrolments.follower';
+import { enrolmentStreamPrefixes } from './enrolments/enrolments.projection';
 import { GetParticipantQuery } from './get-participant/get-participant.query';
 import { GetProgrammeQuery } from './get-programme/get-programme.query';
 import { GetSessionQuery } from './get-session/get-session.query';
@@ -57,7 +58,7 @@ import { WithdrawParticipantController } from './withdraw-participant/withdraw-p
       inject: [EVENT_STORE, READ_STORE, SERVICE_STATUS],
       useFactory: (store: EventStore, readStore: ReadStore, status: ServiceStatus) => {
         const follower = new EnrolmentsFollower(store, readStore);
-        status.addFollower(ENROLMENTS_FOLLOWER, () => follower.status());
+        status.addFollower(ENROLMENTS_FOLLOWER, () => follower.status(), enrolmentStreamPrefixes);
         return follower;
       },
     },

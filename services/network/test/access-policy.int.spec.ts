@@ -35,13 +35,17 @@ describe('every route declares a policy, and the router enforces it for every ro
     expect(without).toEqual([]);
   });
 
-  it('leaves only health and the certificate check public', () => {
+  it('leaves only health, metrics and the certificate check public', () => {
     const open = routes.filter((route) => route.policy && 'public' in route.policy).map((route) => `${route.service} ${route.path}`);
     // A certificate's verification code is checked by whoever is shown it (an employer, a commune),
     // who holds no token of the network: GET /certificates/{code} answers the holder's initials,
     // the programme and the dates, nothing more (ADR 0014), throttled per address.
-    const health = ['intake', 'referral', 'capacity-building', 'reporting'].map((service) => `${service} /health`);
-    expect(new Set(open)).toEqual(new Set([...health, 'capacity-building /certificates/:code']));
+    // Health and metrics are polled by orchestrators and Prometheus on the private network; they
+    // carry no personal data (route templates, counts, lags: docs/operations.md).
+    const operations = ['intake', 'referral', 'capacity-building', 'reporting'].flatMap((service) =>
+      ['/health', '/health/live', '/health/ready', '/metrics'].map((path) => `${service} ${path}`),
+    );
+    expect(new Set(open)).toEqual(new Set([...operations, 'capacity-building /certificates/:code']));
   });
 
   it('answers 401 to a call without a token on every other route', async () => {

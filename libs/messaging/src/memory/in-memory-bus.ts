@@ -7,6 +7,20 @@ interface GroupSubscription {
   handler: BusMessageHandler;
   /** Deliveries to one group run one after another, so the group sees each topic in order. */
   tail: Promise<void>;
+  /** Messages handed to the group and not acknowledged yet (waiting for earlier ones, or being handled). */
+  pending: number;
+  /** When each such batch was published, oldest first (they settle in order). */
+  publishedAt: number[];
+}
+
+/** What a consumer group has not acknowledged yet on one topic: its lag on the in-process bus. */
+export interface InMemoryBacklog {
+  topic: string;
+  group: string;
+  /** Messages published and not yet acknowledged by the group. */
+  messages: number;
+  /** When the oldest of them was published (ms since the epoch), if any. */
+  oldestPublishedAt?: number;
 }
 
 /**
@@ -33,7 +47,7 @@ export class InMemoryBus implements EventBus {
   subscribe(topic: string, groupId: string, handler: BusMessageHandler): () => void {
     const groups = this.topics.get(topic) ?? new Map<string, GroupSubscription>();
     if (groups.has(groupId)) throw new Error(`consumer group ${groupId} already subscribes to ${topic}`);
-    const subscription: GroupSubscription = { handler, tail: Promise.resolve() };
+    const subscription: GroupSubscription = { handler, tail: Promise.resolve(), pending: 0, publishedAt: [] };
     groups.set(groupId, subscription);
     this.topics.set(topic, groups);
     return () => {
@@ -60,6 +74,18 @@ export class InMemoryBus implements EventBus {
     return { status: this.closed ? 'down' : 'up', kind: this.kind, details: { subscriptions } };
   }
 
+  /** Every subscription's backlog (none pending included): read by the consumer-lag metrics, changes nothing. */
+  backlog(): InMemoryBacklog[] {
+    return [...this.topics].flatMap(([topic, groups]) =>
+      [...groups].map(([group, { pending, publishedAt }]) => ({
+        topic,
+        group,
+        messages: pending,
+        ...(publishedAt.length > 0 ? { oldestPublishedAt: publishedAt[0] } : {}),
+      })),
+    );
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.topics.values()].flatMap((groups) => [...groups.values()].map((group) => group.tail)));
@@ -68,8 +94,19 @@ export class InMemoryBus implements EventBus {
   private deliver(group: GroupSubscription, messages: readonly BusMessage[]): Promise<void> {
     // One call per published batch: the group stores the batch's effect at once, and a failure
     // acknowledges none of it (the forwarder republishes the batch).
+    group.pending += messages.length;
+    group.publishedAt.push(Date.now());
     const delivery = group.tail.then(() => group.handler(messages));
-    group.tail = delivery.catch(() => undefined);
+    group.tail = delivery.then(
+      () => settled(group, messages.length),
+      () => settled(group, messages.length),
+    );
     return delivery;
   }
 }
+
+/** A delivery settled (handled or failed: a failed batch comes again as a new delivery). */
+const settled = (group: GroupSubscription, count: number): void => {
+  group.pending -= count;
+  group.publishedAt.shift();
+};

@@ -7,6 +7,7 @@ import { MASTER_KEY } from '@oriental/personal-data';
 import { DuplicateIndex } from './duplicate-index';
 import { DUPLICATE_INDEX_FOLLOWER, DuplicateIndexFollower } from './duplicate-index.follower';
 import { DuplicateKeys } from './duplicate-keys';
+import { intakeStreamPrefixes } from '../integration/intake-integration-events';
 
 /**
  * Duplicate detection in intake's module: the keys (derived from the personal-data master key),
@@ -21,7 +22,7 @@ export const duplicateDetectionProviders: Provider[] = [
     inject: [EVENT_STORE, READ_STORE, BeneficiaryCodec, DuplicateKeys, SERVICE_STATUS],
     useFactory: (store: EventStore, readStore: ReadStore, codec: BeneficiaryCodec, keys: DuplicateKeys, status: ServiceStatus) => {
       const follower = new DuplicateIndexFollower({ store, readStore, codec, keys });
-      status.addFollower(DUPLICATE_INDEX_FOLLOWER, () => follower.status());
+      status.addFollower(DUPLICATE_INDEX_FOLLOWER, () => follower.status(), intakeStreamPrefixes);
       return follower;
     },
   },

@@ -1,0 +1,93 @@
+import { EventEmitter } from 'node:events';
+import { InMemoryEventLog } from '@oriental/messaging/testing';
+import { parsePrometheusText, sumOf } from '@oriental/testing';
+import type { Request, Response } from 'express';
+import { ServiceStatus } from '../health.controller';
+import { followerLag, LAG_SCAN_LIMIT, ServiceMetrics } from './service-metrics';
+
+const anEvent = (id: number, occurredAt: string) => ({
+  id: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
+  type: 'Happened',
+  schemaVersion: 1,
+  data: {},
+  metadata: { correlationId: 'c', causationId: 'c', actor: 'test', occurredAt },
+});
+
+describe('ServiceMetrics', () => {
+  const status = new ServiceStatus('intake');
+  const metrics = new ServiceMetrics({ service: 'intake', status, eventStore: new InMemoryEventLog() });
+
+  afterAll(() => metrics.close());
+
+  /** One request through the middleware, answered with `status` once it finishes. */
+  const answer = (method: string, status: number, route?: string) => {
+    const response = Object.assign(new EventEmitter(), { statusCode: status }) as unknown as Response;
+    const request = { method, baseUrl: '', ...(route ? { route: { path: route } } : {}) } as unknown as Request;
+    metrics.http()(request, response, () => undefined);
+    (response as unknown as EventEmitter).emit('finish');
+  };
+
+  it('counts answers by route template and status, server errors apart, and unmatched paths under one label', async () => {
+    answer('POST', 201, '/beneficiaries');
+    answer('GET', 503, '/beneficiaries/:id');
+    answer('GET', 404);
+    const scrape = parsePrometheusText(await metrics.registry.scrape());
+    const name = 'oriental_http_server_request_duration_seconds_count';
+    expect(sumOf(scrape, name, { status_class: '5xx', route: '/beneficiaries/:id', status_code: '503' })).toBe(1);
+    expect(sumOf(scrape, name, { status_class: '2xx', route: '/beneficiaries', method: 'POST' })).toBe(1);
+    expect(sumOf(scrape, name, { status_class: '4xx', route: 'unmatched' })).toBe(1);
+  });
+
+  it('times appends by outcome and passes every other call through', async () => {
+    const log = new InMemoryEventLog();
+    const timed = metrics.timedEventStore(log);
+    await timed.appendToStream('beneficiary-1', [anEvent(1, new Date().toISOString())], { expectedRevision: 'any' });
+    expect(await timed.readStream('beneficiary-1')).toHaveLength(1);
+    expect(timed.kind).toBe(log.kind);
+    const scrape = parsePrometheusText(await metrics.registry.scrape());
+    expect(sumOf(scrape, 'oriental_event_store_append_duration_seconds_count', { service: 'intake', outcome: 'ok', store: log.kind })).toBe(1);
+  });
+});
+
+describe('followerLag', () => {
+  const follower = (lastPosition?: string) => ({ name: 'f', kind: 'forwarder' as const, streamPrefixes: ['beneficiary-'], status: () => (lastPosition ? { lastPosition } : {}) });
+
+  it('is 0 at the head without reading, and otherwise counts its categories past the checkpoint and dates the oldest', async () => {
+    const log = new InMemoryEventLog();
+    const now = Date.parse('2026-07-01T10:00:10Z');
+    await log.appendToStream('beneficiary-1', [anEvent(1, '2026-07-01T10:00:00Z')], { expectedRevision: 'any' });
+    await log.appendToStream('session-1', [anEvent(2, '2026-07-01T10:00:01Z')], { expectedRevision: 'any' });
+    await log.appendToStream('beneficiary-2', [anEvent(3, '2026-07-01T10:00:04Z')], { expectedRevision: 'any' });
+    const head = await log.logHead();
+
+    expect(await followerLag(log, head, follower('3'), now)).toEqual({ events: 0, seconds: 0 });
+    expect(await followerLag(log, head, follower('1'), now)).toEqual({ events: 1, seconds: 6 });
+    expect(await followerLag(log, head, follower(), now)).toEqual({ events: 2, seconds: 10 });
+    // Past a checkpoint beyond which only other categories lie: nothing of its own to do.
+    expect(await followerLag(log, head, follower('2'), now)).toEqual({ events: 1, seconds: 6 });
+    expect(await followerLag(log, undefined, follower(), now)).toEqual({ events: 0, seconds: 0 });
+  });
+
+  it(`counts at most ${LAG_SCAN_LIMIT} events: one bounded read per scrape, whatever the backlog`, async () => {
+    const log = new InMemoryEventLog();
+    for (let index = 0; index < LAG_SCAN_LIMIT + 5; index++) await log.appendToStream(`beneficiary-${index}`, [anEvent(index, '2026-07-01T10:00:00Z')], { expectedRevision: 'any' });
+    expect((await followerLag(log, await log.logHead(), follower(), Date.parse('2026-07-01T10:00:00Z'))).events).toBe(LAG_SCAN_LIMIT);
+  });
+});
+
+describe('ServiceStatus', () => {
+  it('shows a forwarder that parked events as up but degraded, with the count parked', () => {
+    const status = new ServiceStatus('intake');
+    let parked = 0;
+    status.setForwarder('intake-forwarder', ['beneficiary-'], () => ({ running: true, consecutiveFailures: 0, published: 3, parked }));
+    expect(status.forwarder()).toEqual({ status: 'up', kind: 'forwarder', details: { running: true, consecutiveFailures: 0, published: 3, parked: 0 } });
+    parked = 2;
+    expect(status.forwarder()).toEqual({ status: 'up', kind: 'forwarder', details: { running: true, consecutiveFailures: 0, published: 3, parked: 2, degraded: true } });
+  });
+
+  it('shows a forwarder stopped on an error as down', () => {
+    const status = new ServiceStatus('intake');
+    status.setForwarder('intake-forwarder', ['beneficiary-'], () => ({ running: false, consecutiveFailures: 1, lastError: 'broker gone' }));
+    expect(status.forwarder()?.status).toBe('down');
+  });
+});
