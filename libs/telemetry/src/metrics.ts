@@ -11,8 +11,9 @@ import { MeterProvider, ResourceMetrics } from '@opentelemetry/sdk-metrics';
  *
  * Libraries create their instruments through the global API (`metrics.getMeter('@oriental/…')`),
  * which has no proxy for meters: an instrument created before the provider is registered stays
- * a no-op. So this runs first: `startTelemetry` (the first import of every `main.ts`) and every
- * `MetricsRegistry` call it, and it is idempotent. Only meters whose name starts with
+ * a no-op. So this runs first: when this module is loaded (every library that measures imports
+ * `@oriental/telemetry` before its own code runs), and again, idempotently, from `startTelemetry`
+ * and every `MetricsRegistry`. Only meters whose name starts with
  * `@oriental/` are served: the HTTP instrumentation of a traced process (`OTEL_TRACES_EXPORTER`)
  * would otherwise add its own unlabelled series.
  */
@@ -103,3 +104,6 @@ const filtered = (resourceMetrics: ResourceMetrics, keep: Keep): ResourceMetrics
 
 /** The content type of `MetricsRegistry.scrape`'s text (Express adds the charset). */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4';
+
+// On load: before any module that imports this one creates its instruments (see above).
+startMetrics();
