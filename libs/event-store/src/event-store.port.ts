@@ -229,7 +229,8 @@ const describeValue = (value: unknown): string => {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n (a bigint)`;
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
-  return `a ${Array.isArray(value) ? 'list' : typeof value}`;
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 };
 
 export class StreamRevisionConflict extends Error {

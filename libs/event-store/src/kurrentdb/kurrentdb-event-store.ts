@@ -10,7 +10,9 @@ import {
   jsonEvent,
   KurrentDBClient,
   NO_STREAM,
+  ProjectionDetails,
   RecordedEvent,
+  RUNNING,
   START,
   StreamNotFoundError,
   streamNameFilter,
@@ -19,6 +21,7 @@ import {
 import { assertValidEvent, EventMetadata, LogPosition, NewEvent, StoredEvent } from '@oriental/contracts';
 import {
   AppendResult,
+  assertValidExpectedRevision,
   ChainedLog,
   ChainedRecord,
   ChainedRecordPage,
@@ -36,6 +39,7 @@ import {
 } from '../event-store.port';
 import { eventHash, GENESIS_HASH } from '../hash-chain';
 import { compareKurrentPositions, decodeKurrentPosition, encodeKurrentPosition, KurrentPosition } from './log-position';
+import { backoffDelay, classifyProjectionError, describeError } from './projection-errors';
 
 /** The envelope's schema version travels in the event's metadata, under a key no envelope uses. */
 const SCHEMA_VERSION = '$schemaVersion';
@@ -46,6 +50,14 @@ const HASH = '$hash';
 const CHAIN_ATTEMPTS = 10;
 const DEFAULT_BATCH_SIZE = 256;
 const HEALTH_TIMEOUT_MS = 2_000;
+/**
+ * Creating the journey projection: attempts while the server answers with a transient error (not
+ * the leader, unavailable, its projection subsystem still starting), the first wait (doubling,
+ * at most 8×), and each attempt's deadline. About 5 × 5 s + 7.5 s at worst before init gives up.
+ */
+const PROJECTION_ATTEMPTS = 5;
+const PROJECTION_BACKOFF_MS = 500;
+const PROJECTION_DEADLINE_MS = 5_000;
 /**
  * A filtered subscription's `checkpointReached` comes every this many server search windows
  * (32 records each by default): about every 320 records the filter passed over.
@@ -60,11 +72,25 @@ const HEALTH_PROBE_STREAM = 'oriental-health-probe';
 
 export const JOURNEY_PROJECTION = 'oriental-journeys-v1';
 
+export interface KurrentDbEventStoreOptions {
+  /**
+   * The projection `init()` creates and `health()` reads; JOURNEY_PROJECTION unless told. Other
+   * names are for specs that check health against a projection of their own.
+   */
+  journeyProjection?: string;
+  /** Creating the projection: attempts on transient errors, first wait, each attempt's deadline. */
+  projectionAttempts?: number;
+  projectionBackoffMs?: number;
+  projectionDeadlineMs?: number;
+}
+
 /**
  * KurrentDB has no secondary index, so a continuous projection links every event that names a
  * beneficiary into `journey-<beneficiaryId>`, in $all order (docs/adr/0002-kurrentdb-journeys.md).
  * It parses `metadataRaw` itself: `event.metadata` throws on non-JSON metadata, which would
- * fault the projection. Changing this query means a new projection name (…-v2).
+ * fault the projection. Changing this query means a new projection name (…-v2). It also links
+ * a record that is not an envelope but names a beneficiary (written by another tool): the
+ * journey reads skip those links.
  */
 const JOURNEY_QUERY = `
 fromAll().when({
@@ -88,7 +114,11 @@ fromAll().when({
  * - Global reads and subscriptions skip link events, system events (`$…` types and streams),
  *   and records that are not envelopes (no `$schemaVersion`), so a page can hold fewer than
  *   `maxCount` events only when such records sit inside a prefix the caller asked for.
- * - Checkpoints are `checkpoint-<name>` streams that keep one event (`$maxCount` 1).
+ * - Checkpoints are `checkpoint-<name>` streams that keep one event (`$maxCount` 1): the first
+ *   save of each name in a process makes sure the stream's metadata says so (and sets it when
+ *   missing), so a stream whose first save failed half-way is capped by the next one.
+ * - Health is down unless the journey projection is running (missing, stopped, faulted: the
+ *   journeys would silently stop growing), with the server's reason.
  * - Tamper evidence: each event's metadata carries `$previousHash` and `$hash`, computed here
  *   over the data and metadata JSON text the client writes (JSON.stringify, as the SQLite
  *   adapter stores it, so a log copied between adapters keeps its hashes). The server cannot
@@ -96,8 +126,16 @@ fromAll().when({
  *   to the genesis hash with no read; any other expectation reads the stream's last event from
  *   the leader, and `any` / `stream_exists` then append at the revision read, so that no other
  *   writer can come between the read and the write (read again and retried when one did).
- *   The price is one read per append to an existing stream. A retry with `any` is recognised
- *   while its events are still the stream's last ones (the server's own check used its id cache).
+ *   The price is one read per append to an existing stream. Idempotent retries (see the port):
+ *   `no_stream` and an exact revision go to the server as they are, and it checks the events at
+ *   that revision in its index, however long ago they were written; under `any` /
+ *   `stream_exists` the adapter itself compares the batch with the stream's tail, so a retry is
+ *   recognised while its events are still the stream's last ones, whatever the server's cache
+ *   of recent event ids holds (its own check under `any` looks only there).
+ * - An append's answer carries the position of the batch's last event: the server replies with
+ *   the log position of the write's last prepare record (commit = prepare), which is that
+ *   event's $all position; an idempotent reply carries it too when the server can read it back,
+ *   and only a reply without one costs a read.
  * - A filtered subscription reports the server's `checkpointReached` positions to `onCheckpoint`,
  *   in order with the events; they come every few hundred records passed (CHECKPOINT_INTERVAL),
  *   so a quiet follower's position can rest that far behind the head.
@@ -105,12 +143,20 @@ fromAll().when({
 export class KurrentDbEventStore implements EventStore, CheckpointStore, ChainedLog {
   readonly kind = 'kurrentdb';
   private readonly subscriptions = new Set<KurrentSubscription>();
+  /** Checkpoint streams whose `$maxCount` is known to be set (or being set) by this instance. */
+  private readonly cappedCheckpoints = new Map<string, Promise<void>>();
+  private readonly projection: string;
 
-  constructor(private readonly client: KurrentDBClient) {}
+  constructor(
+    private readonly client: KurrentDBClient,
+    private readonly options: KurrentDbEventStoreOptions = {},
+  ) {
+    this.projection = options.journeyProjection ?? JOURNEY_PROJECTION;
+  }
 
   /** Connects and makes sure the journey projection exists. */
-  static async connect(connectionString: string): Promise<KurrentDbEventStore> {
-    const store = new KurrentDbEventStore(KurrentDBClient.connectionString(connectionString));
+  static async connect(connectionString: string, options: KurrentDbEventStoreOptions = {}): Promise<KurrentDbEventStore> {
+    const store = new KurrentDbEventStore(KurrentDBClient.connectionString(connectionString), options);
     try {
       await store.init();
     } catch (error) {
@@ -120,25 +166,53 @@ export class KurrentDbEventStore implements EventStore, CheckpointStore, Chained
     return store;
   }
 
-  /** Creates the journey projection unless it exists; safe to run from every process at start. */
+  /**
+   * Creates the journey projection unless it exists; safe to run from every process at start.
+   * Transient failures (not the leader, unavailable, the projection subsystem still starting or
+   * not answering before the deadline) are retried with a bounded backoff; every failure is
+   * reported with its real cause (classifyProjectionError).
+   */
   async init(): Promise<void> {
-    try {
-      await this.client.createProjection(JOURNEY_PROJECTION, JOURNEY_QUERY, { emitEnabled: true });
-    } catch (error) {
-      // Another process (or an earlier start) created it: that is all we wanted.
-      if ((await this.journeyProjectionStatus()) === undefined) {
-        throw new Error(
-          `Could not create the ${JOURNEY_PROJECTION} projection: the server must run projections (KURRENTDB_RUN_PROJECTIONS=All)`,
-          { cause: error },
-        );
+    const attempts = this.options.projectionAttempts ?? PROJECTION_ATTEMPTS;
+    const backoff = this.options.projectionBackoffMs ?? PROJECTION_BACKOFF_MS;
+    const deadline = this.options.projectionDeadlineMs ?? PROJECTION_DEADLINE_MS;
+    const failure = (cause: unknown, reason: string) => new Error(`Could not create the ${this.projection} projection: ${reason}`, { cause });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.createProjection(this.projection, JOURNEY_QUERY, { emitEnabled: true, deadline });
+        return;
+      } catch (error) {
+        const kind = classifyProjectionError(error);
+        if (kind !== 'transient') {
+          // Another process (or an earlier start) created it: that is all we wanted. The same
+          // read settles a conflict whatever words the server used for it.
+          const existing = await this.journeyProjection({ deadline }).catch(() => undefined);
+          if (existing) return;
+          if (kind === 'disabled') {
+            throw failure(error, `the server has no projection service: it must run projections (KURRENTDB_RUN_PROJECTIONS=All). ${describeError(error)}`);
+          }
+          if (kind === 'denied') {
+            throw failure(error, `the user may not create projections (it needs the $ops or $admins group). ${describeError(error)}`);
+          }
+          throw failure(error, describeError(error));
+        }
+        if (attempt >= attempts) {
+          throw failure(
+            error,
+            `still failing after ${attempts} attempts: ${describeError(error)}. A server that is not the leader, restarting or starting its ` +
+              'projection subsystem answers so for a while; one that does not run projections (KURRENTDB_RUN_PROJECTIONS=All) lets the request reach its deadline every time',
+          );
+        }
+        await sleep(backoffDelay(attempt, backoff));
       }
     }
   }
 
   async appendToStream(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    const { expectedRevision } = options;
+    assertValidExpectedRevision(stream, expectedRevision);
     if (events.length === 0) throw new Error(`appendToStream(${stream}) needs at least one event`);
     events.forEach((event, index) => assertValidEvent(event, `${stream} event #${index}`));
-    const { expectedRevision } = options;
 
     for (let attempt = 1; ; attempt++) {
       const head = await this.chainHead(stream, events, expectedRevision);
@@ -172,8 +246,9 @@ export class KurrentDbEventStore implements EventStore, CheckpointStore, Chained
     try {
       for await (const { event } of this.client.readStream(`${JOURNEY_PREFIX}${beneficiaryId}`, { resolveLinkTos: true })) {
         // A link whose event was scavenged resolves to nothing (or to itself, type `$>`); a reset
-        // projection links an event again.
-        if (!event || event.type.startsWith('$')) continue;
+        // projection links an event again; a record that is not an envelope (another tool wrote
+        // it, with a beneficiaryId in its metadata) is linked too but is no journey event.
+        if (!isJourneyEvent(event)) continue;
         const stored = toStoredEvent(event);
         if (linked.has(stored.position)) continue;
         linked.add(stored.position);
@@ -206,7 +281,7 @@ export class KurrentDbEventStore implements EventStore, CheckpointStore, Chained
     const streams = new Set<string>();
     try {
       for await (const { event } of this.client.readStream(`${JOURNEY_PREFIX}${beneficiaryId}`, { resolveLinkTos: true })) {
-        if (event && !event.type.startsWith('$')) streams.add(event.streamId);
+        if (isJourneyEvent(event)) streams.add(event.streamId);
       }
     } catch (error) {
       if (!(error instanceof StreamNotFoundError)) throw error;
@@ -248,20 +323,32 @@ export class KurrentDbEventStore implements EventStore, CheckpointStore, Chained
     return undefined;
   }
 
+  /**
+   * Only the last checkpoint matters, so the stream keeps one event (`$maxCount` 1). The cap is
+   * made sure of before the first append of each name in this process (read, and written when
+   * missing), not only after a stream's first event: a save whose metadata write failed fails
+   * as a whole, and the next save sets it, so no checkpoint stream grows for ever.
+   */
   async save(name: string, position: LogPosition): Promise<void> {
     const stream = `${CHECKPOINT_PREFIX}${name}`;
-    const { nextExpectedRevision } = await this.client.appendToStream(stream, jsonEvent({ type: CHECKPOINT_SAVED, data: { position } }));
-    // Only the last checkpoint matters: from the first save on, the server keeps one event.
-    if (nextExpectedRevision === 0n) await this.client.setStreamMetadata(stream, { maxCount: 1 });
+    await this.capCheckpointStream(stream);
+    await this.client.appendToStream(stream, jsonEvent({ type: CHECKPOINT_SAVED, data: { position } }));
   }
 
+  /**
+   * Up while the server answers and the journey projection runs. Down, with the reason, when the
+   * server does not answer or the projection is missing, stopped or faulted: journeys would
+   * silently stop growing.
+   */
   async health(): Promise<ComponentHealth> {
+    let projection: ProjectionDetails | undefined;
     try {
-      const [, journeyProjection] = await withTimeout(Promise.all([this.probe(), this.journeyProjectionStatus()]), HEALTH_TIMEOUT_MS);
-      return { status: 'up', kind: this.kind, details: { journeyProjection: journeyProjection ?? 'missing' } };
+      [, projection] = await withTimeout(Promise.all([this.probe(), this.journeyProjection({ deadline: HEALTH_TIMEOUT_MS })]), HEALTH_TIMEOUT_MS);
     } catch (error) {
       return { status: 'down', kind: this.kind, details: { error: error instanceof Error ? error.message : String(error) } };
     }
+    const verdict = projectionHealth(this.projection, projection);
+    return { status: verdict.running ? 'up' : 'down', kind: this.kind, details: verdict.details };
   }
 
   async close(): Promise<void> {
@@ -278,13 +365,28 @@ export class KurrentDbEventStore implements EventStore, CheckpointStore, Chained
     }
   }
 
-  /** e.g. `Running`, `Faulted`; undefined when the projection does not exist. */
-  private async journeyProjectionStatus(): Promise<string | undefined> {
+  /** The journey projection's statistics; undefined when it does not exist; other failures throw. */
+  private async journeyProjection(options: { deadline?: number } = {}): Promise<ProjectionDetails | undefined> {
     try {
-      return (await this.client.getProjectionStatus(JOURNEY_PROJECTION))?.status;
-    } catch {
-      return undefined;
+      return await this.client.getProjectionStatus(this.projection, options);
+    } catch (error) {
+      if (classifyProjectionError(error) === 'missing') return undefined;
+      throw error;
     }
+  }
+
+  /** Sets the checkpoint stream's `$maxCount` to 1 unless it is, once per stream and instance (retried after a failure). */
+  private capCheckpointStream(stream: string): Promise<void> {
+    let capped = this.cappedCheckpoints.get(stream);
+    if (!capped) {
+      capped = (async () => {
+        const { metadata } = await this.client.getStreamMetadata(stream, { requiresLeader: true });
+        if (metadata?.maxCount !== 1) await this.client.setStreamMetadata(stream, { ...metadata, maxCount: 1 });
+      })();
+      this.cappedCheckpoints.set(stream, capped);
+      capped.catch(() => this.cappedCheckpoints.delete(stream));
+    }
+    return capped;
   }
 
   /** $all's last record, read backwards (one record, whatever the history), and when the server created it. */
@@ -365,42 +467,60 @@ export class KurrentDbEventStore implements EventStore, CheckpointStore, Chained
     // wrong current revision (client 1.3.1 reports BigInt(hasCurrentStreamRevision())).
     if (!result.success) throw new Error('KurrentDbEventStore needs a client that throws on append failures (the default)');
 
-    // A one-event append answers that event's own position. For a batch, the server's answer is
-    // not documented to be the last event's $all position, so read it back from the leader.
-    const position =
-      events.length === 1 && result.position ? result.position : await this.positionOf(stream, result.nextExpectedRevision);
+    // The answer's position is the batch's last event's $all position: the server replies with
+    // the log position of the write's last prepare record, as both commit and prepare position
+    // (WriteEvents' success message, from the CommitAck of the TransactionEnd prepare), and
+    // $all gives an event written so (implicitly committed) that same pair. An idempotent
+    // reply gives the last event's log position when the server can read it, and no position
+    // otherwise: only then is it read back.
+    const position = result.position ?? (await this.positionOf(stream, result.nextExpectedRevision));
     return { nextExpectedRevision: Number(result.nextExpectedRevision), position: encodeKurrentPosition(position) };
   }
 
-  /** A page of $all's envelopes, each mapped: the events of `readAll`, the records of `readAllRecords`. */
+  /**
+   * A page of $all's envelopes, each mapped: the events of `readAll`, the records of
+   * `readAllRecords`. The server filters by stream, but records that are not envelopes (link
+   * events, `$`-types, another tool's records) are dropped here: a server page made only of them
+   * is read past, from where it ended, until the page holds an envelope or the log ends. So a
+   * page is empty only at the end of the log, and `endOfLog` says so only when a read came back
+   * short of what it asked for.
+   */
   private async readAllPage<T>(
     { after, maxCount, streamPrefixes }: ReadAllOptions,
     map: (event: RecordedEvent) => T,
   ): Promise<{ items: T[]; checkpoint?: LogPosition; endOfLog: boolean }> {
-    const from = after === undefined ? undefined : decodeKurrentPosition(after);
+    const origin = after === undefined ? undefined : decodeKurrentPosition(after);
     // The head before the page: a page that ends short has read to the end of the log, so it
     // has passed every record up to this head even if none of them matched (the client does not
     // hand out the server's own filtered-read checkpoints).
     const head = await this.headPosition();
+    const filter = filterFor(streamPrefixes);
     const items: T[] = [];
-    let passed = from;
-    let received = 0;
-    // Reading $all from a position includes the record at it: ask for one more, drop it below.
-    const requested = maxCount + (from ? 1 : 0);
-    const read = this.client.readAll({ fromPosition: from ?? START, maxCount: requested, filter: filterFor(streamPrefixes) });
-    for await (const resolved of read) {
-      received++;
-      const position = resolved.event?.position;
-      if (position && (!passed || compareKurrentPositions(position, passed) > 0)) passed = position;
-      const event = envelopeIn(resolved);
-      if (!event || (from && compareKurrentPositions(event.position, from) <= 0)) continue;
-      items.push(map(event));
-      if (items.length === maxCount) break;
+    let passed = origin;
+    for (;;) {
+      const from = passed;
+      // Reading $all from a position includes the record at it: ask for one more, drop it below.
+      // After a server page of records that are not envelopes, read on in pages of at least
+      // DEFAULT_BATCH_SIZE, so a long run of them costs few round trips.
+      const wanted = items.length === 0 && from === origin ? maxCount : Math.max(maxCount - items.length, DEFAULT_BATCH_SIZE);
+      const requested = wanted + (from ? 1 : 0);
+      let received = 0;
+      for await (const resolved of this.client.readAll({ fromPosition: from ?? START, maxCount: requested, filter })) {
+        received++;
+        const position = resolved.event?.position;
+        if (position && (!passed || compareKurrentPositions(position, passed) > 0)) passed = position;
+        const event = envelopeIn(resolved);
+        if (!event || (from && compareKurrentPositions(event.position, from) <= 0)) continue;
+        items.push(map(event));
+        if (items.length === maxCount) break;
+      }
+      const endOfLog = items.length < maxCount && received < requested;
+      if (endOfLog && head && (!passed || compareKurrentPositions(head, passed) > 0)) passed = head;
+      // Full, or at the end of the log, or a full server page that held envelopes: that is a page.
+      if (items.length > 0 || endOfLog || maxCount <= 0) return { items, ...(passed ? { checkpoint: encodeKurrentPosition(passed) } : {}), endOfLog };
+      // A full server page without an envelope: the log goes on past it, and so does this read.
+      if (!passed || (from && compareKurrentPositions(passed, from) <= 0)) throw new Error(`KurrentDB's $all read did not move past ${after ?? 'the start'}`);
     }
-    const full = items.length === maxCount;
-    const endOfLog = !full && received < requested;
-    if (endOfLog && head && (!passed || compareKurrentPositions(head, passed) > 0)) passed = head;
-    return { items, ...(passed ? { checkpoint: encodeKurrentPosition(passed) } : {}), endOfLog };
   }
 
   private async positionOf(stream: string, revision: bigint): Promise<KurrentPosition> {
@@ -524,6 +644,32 @@ const textOf = (event: NewEvent) => ({
 /** The envelope a $all record carries, if it carries one (not a link, system or foreign record). */
 const envelopeIn = ({ event, link }: AllStreamResolvedEvent): AllStreamRecordedEvent | undefined =>
   event && !link && !event.type.startsWith('$') && !event.streamId.startsWith('$') && isEnvelope(event) ? event : undefined;
+
+/** A journey link's resolved event, if it is one of the journey's events (see readJourney). */
+const isJourneyEvent = (event: RecordedEvent | undefined): event is RecordedEvent => !!event && !event.type.startsWith('$') && isEnvelope(event);
+
+/**
+ * What health says of the journey projection: running, or not with the reason (the server's
+ * `stateReason` when it gives one, e.g. a faulted query's error).
+ */
+export const projectionHealth = (
+  name: string,
+  projection: Pick<ProjectionDetails, 'status' | 'stateReason'> | undefined,
+): { running: boolean; details: Record<string, unknown> } => {
+  if (!projection) {
+    return {
+      running: false,
+      details: { journeyProjection: 'missing', reason: `the ${name} projection does not exist: journeys are not being built (init() creates it; the server must run projections)` },
+    };
+  }
+  const status = projection.status ?? '';
+  // `Running`, or `Running/<processing status>`; anything else (`Stopped`, `Faulted`, `Stopped/Faulted`…) is not.
+  if (status.split('/')[0] === RUNNING) return { running: true, details: { journeyProjection: status } };
+  const reason = projection.stateReason ? projection.stateReason : `the ${name} projection is ${status || 'not running'}: journeys are not being updated`;
+  return { running: false, details: { journeyProjection: status || 'unknown', reason } };
+};
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const isEnvelope = (event: RecordedEvent): boolean =>
   event.isJson && typeof (event.metadata as Record<string, unknown> | undefined)?.[SCHEMA_VERSION] === 'number';

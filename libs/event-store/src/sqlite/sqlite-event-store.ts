@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { assertValidEvent, LogPosition, NewEvent, StoredEvent } from '@oriental/contracts';
 import {
   AppendResult,
+  assertValidExpectedRevision,
   ChainedLog,
   ChainedRecord,
   ChainedRecordPage,
@@ -61,7 +62,7 @@ const tightenCompanions = (file: string): void => {
  * bounds how long it holds the event loop: a follower catching up a long log with a filter that
  * matches little yields between windows instead of scanning the whole history in one query.
  */
-const SCAN_WINDOW = 16_384;
+export const SCAN_WINDOW = 16_384;
 
 /*
  * The log is one table: its INTEGER PRIMARY KEY AUTOINCREMENT is the global position, never
@@ -229,6 +230,9 @@ export class SqliteEventStore implements EventStore, CheckpointStore, ChainedLog
    * measures what that saves.
    */
   async appendToStream(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    // Before anything is queued: a NaN or -1 would otherwise meet no stream head and conflict
+    // with a misleading message, and 1.5 would never hold.
+    assertValidExpectedRevision(stream, options.expectedRevision);
     if (events.length === 0) throw new Error(`appendToStream(${stream}) needs at least one event`);
     events.forEach((event, index) => assertValidEvent(event, `${stream} event #${index}`));
     if (!this.groupCommit) {
@@ -252,8 +256,18 @@ export class SqliteEventStore implements EventStore, CheckpointStore, ChainedLog
     return this.statements.readJourney.all(beneficiaryId).map(toStoredEvent);
   }
 
+  /**
+   * One scan window at a time (readAllNow), yielding between windows, until a window holds an
+   * event or reaches the head: the page is empty only at the end of the log, however much of
+   * it a filter skips.
+   */
   async readAll(options: ReadAllOptions): Promise<ReadAllPage> {
-    return this.readAllNow(options);
+    for (let after = options.after; ; ) {
+      const page = this.readAllNow({ ...options, ...(after !== undefined ? { after } : {}) });
+      if (page.events.length > 0 || page.endOfLog || page.checkpoint === undefined || page.checkpoint === after) return page;
+      after = page.checkpoint;
+      await new Promise(setImmediate);
+    }
   }
 
   async readStreamRecords(stream: string): Promise<ChainedRecord[]> {
