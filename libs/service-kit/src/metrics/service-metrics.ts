@@ -104,14 +104,22 @@ export class ServiceMetrics {
     }
   }
 
-  /** Express middleware: one histogram point per answered request, labelled with the route template (not the path: ids would make a series each). */
+  /**
+   * Express middleware: one histogram point per request, labelled with the route template (not
+   * the path: ids would make a series each), when the answer is sent or the connection closes,
+   * whichever comes first. A stream (the hub's feed) counts when it ends, for as long as it
+   * lasted; a request whose client left before any answer counts as 499 (client closed request).
+   */
   http(): (request: Request, response: Response, next: NextFunction) => void {
     const histogram = this.httpDuration;
     const service = this.options.service;
     return (request, response, next) => {
       const start = performance.now();
-      response.once('finish', () => {
-        const status = response.statusCode;
+      let recorded = false;
+      const record = () => {
+        if (recorded) return;
+        recorded = true;
+        const status = response.headersSent ? response.statusCode : CLIENT_CLOSED_REQUEST;
         histogram.record((performance.now() - start) / 1000, {
           service,
           method: request.method,
@@ -119,7 +127,9 @@ export class ServiceMetrics {
           status_code: status,
           status_class: `${Math.floor(status / 100)}xx`,
         });
-      });
+      };
+      response.once('finish', record);
+      response.once('close', record);
       next();
     };
   }
@@ -180,6 +190,9 @@ export class ServiceMetrics {
     return true;
   }
 }
+
+/** What nginx logs for a request its client gave up on before any answer. */
+const CLIENT_CLOSED_REQUEST = 499;
 
 const routeOf = (request: Request): string => {
   const path = (request as Request & { route?: { path?: unknown } }).route?.path;

@@ -19,12 +19,13 @@ describe('ServiceMetrics', () => {
 
   afterAll(() => metrics.close());
 
-  /** One request through the middleware, answered with `status` once it finishes. */
-  const answer = (method: string, status: number, route?: string) => {
-    const response = Object.assign(new EventEmitter(), { statusCode: status }) as unknown as Response;
+  /** One request through the middleware, answered with `status` once it finishes (then its connection closes), or abandoned. */
+  const answer = (method: string, status: number, route?: string, { abandoned = false } = {}) => {
+    const response = Object.assign(new EventEmitter(), { statusCode: status, headersSent: !abandoned }) as unknown as Response;
     const request = { method, baseUrl: '', ...(route ? { route: { path: route } } : {}) } as unknown as Request;
     metrics.http()(request, response, () => undefined);
-    (response as unknown as EventEmitter).emit('finish');
+    if (!abandoned) (response as unknown as EventEmitter).emit('finish');
+    (response as unknown as EventEmitter).emit('close');
   };
 
   it('counts answers by route template and status, server errors apart, and unmatched paths under one label', async () => {
@@ -36,6 +37,16 @@ describe('ServiceMetrics', () => {
     expect(sumOf(scrape, name, { status_class: '5xx', route: '/beneficiaries/:id', status_code: '503' })).toBe(1);
     expect(sumOf(scrape, name, { status_class: '2xx', route: '/beneficiaries', method: 'POST' })).toBe(1);
     expect(sumOf(scrape, name, { status_class: '4xx', route: 'unmatched' })).toBe(1);
+  });
+
+  it('counts a request once, and one whose client left before any answer as 499', async () => {
+    const name = 'oriental_http_server_request_duration_seconds_count';
+    const before = parsePrometheusText(await metrics.registry.scrape());
+    answer('GET', 200, '/hub/feed', { abandoned: true });
+    answer('GET', 200, '/hub/feed');
+    const after = parsePrometheusText(await metrics.registry.scrape());
+    const count = (scrape: typeof after, status: string) => sumOf(scrape, name, { route: '/hub/feed', status_code: status });
+    expect([count(after, '499') - count(before, '499'), count(after, '200') - count(before, '200')]).toEqual([1, 1]);
   });
 
   it('times appends by outcome and passes every other call through', async () => {
