@@ -11,8 +11,9 @@ The master key is NOT in the backup: without it the copies open nobody. Back it 
 (MASTER_KEY_FILE, default <DATA_DIR>.master.key; or PERSONAL_DATA_MASTER_KEY), and keep each
 backup with the master key of its time (a rotation retires the old one).
 
-Restore: copy the .sqlite files into an empty DATA_DIR (0700), put the master key where MASTER_KEY_FILE
-says, run \`npm run rebuild -- --all\` (read models), then \`npm start\`.
+Restore: put the master key where MASTER_KEY_FILE says (or set PERSONAL_DATA_MASTER_KEY), then
+\`npm run restore -- <target dir>\` into an empty DATA_DIR (it checks the backup, rebuilds the read
+models and renames the whole into place), then \`npm start\`.
 `;
 
 /** Exit codes: 0 done; 1 refused or failed; 2 a wrong argument. */

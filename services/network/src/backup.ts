@@ -1,24 +1,51 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { PERSONAL_DATA_OWNERS } from '@oriental/personal-data';
 import { dataFile, EVENT_STORE_FILE, KEY_STORE_FILE, keyStoreFileOf, ServiceConfig } from '@oriental/service-kit';
 
-/** What the copy of one key store holds: active keys per master key id, tombstones, size. */
+/** What the copy of one key store holds: active keys per master key id, tombstones, size and sha256 of the file. */
 export interface KeyStoreCopy {
   keys: Record<string, number>;
   destroyed: number;
   bytes: number;
+  /** Hex; absent from backups made before restore checked it (those still restore, on sizes and the other checks). */
+  sha256?: string;
 }
+
+/** What the copy of the event store holds: events, last position, size and sha256 of the file. */
+export interface EventStoreCopy {
+  events: number;
+  lastPosition: number | null;
+  bytes: number;
+  sha256?: string;
+}
+
+/** SHA-256 (hex) of a file's bytes, read a MiB at a time: a store of any size, in little memory. */
+export const sha256OfFile = (file: string): string => {
+  const hash = createHash('sha256');
+  const buffer = Buffer.alloc(1 << 20);
+  const fd = openSync(file, 'r');
+  try {
+    for (let read; (read = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, read));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+};
+
+/** The manifest's name in a backup: written last, so a backup without one did not finish. */
+export const BACKUP_MANIFEST_FILE = 'backup.json';
 
 /** What a backup holds, written beside the copies as `backup.json`. */
 export interface BackupManifest {
   createdAt: string;
   /** The event store, intake's key store, and the key store of every other service that keeps personal data (capacity building's, once it has run). */
   files: {
-    [EVENT_STORE_FILE]: { events: number; lastPosition: number | null; bytes: number };
+    [EVENT_STORE_FILE]: EventStoreCopy;
     [KEY_STORE_FILE]: KeyStoreCopy;
-  } & Record<string, KeyStoreCopy | { events: number; lastPosition: number | null; bytes: number }>;
+  } & Record<string, KeyStoreCopy | EventStoreCopy>;
   /** Where the master key is: NOT in the backup, to be kept apart from it. */
   masterKey: { location: string; inBackup: false };
 }
@@ -61,13 +88,13 @@ const copyDatabase = async (source: string, target: string): Promise<void> => {
   chmodSync(target, 0o600);
 };
 
-/** Opens a copy as a restore would, checks it is whole, and answers what it holds. */
-const checkCopy = <T>(file: string, read: (db: Database.Database) => T): T => {
+/** Opens a copy as a restore would, checks it is whole, and answers what it holds and the sha256 of its bytes (which `npm run restore` checks). */
+const checkCopy = <T>(file: string, read: (db: Database.Database) => T): T & { sha256: string } => {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const [check] = db.pragma('integrity_check') as { integrity_check: string }[];
     if (check?.integrity_check !== 'ok') throw new Error(`${file} failed its integrity check: ${check?.integrity_check}`);
-    return read(db);
+    return { ...read(db), sha256: sha256OfFile(file) };
   } finally {
     db.close();
   }
@@ -122,7 +149,7 @@ export const backupDataDir = async (config: ServiceConfig, targetDir: string): P
     },
     masterKey: { location: config.PERSONAL_DATA_MASTER_KEY ? 'PERSONAL_DATA_MASTER_KEY (environment)' : config.masterKeyFile, inBackup: false },
   };
-  const manifestFile = join(target, 'backup.json');
+  const manifestFile = join(target, BACKUP_MANIFEST_FILE);
   writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
   return manifest;
 };
