@@ -263,9 +263,19 @@ describe('restore of a backup into an empty DATA_DIR', () => {
     expect(existsSync(join(root, 'absent.master.key'))).toBe(false);
   }, 60_000);
 
-  it('restores a backup made before manifests carried sha256, on its sizes and the other checks', async () => {
+  it('leaves nothing behind when it fails after copying: no DATA_DIR, no staging directory', async () => {
+    const interrupted = target();
+    const crash = (message: string) => {
+      if (message.startsWith('rebuilding')) throw new Error('power cut');
+    };
+    await expect(restoreDataDir(interrupted.config, backup, { onStep: crash })).rejects.toThrow('power cut');
+    expect(readdirSync(interrupted.parent)).toEqual([]);
+  }, 60_000);
+
+  it('restores a backup made before manifests carried sha256, on its sizes and the other checks, into an existing empty DATA_DIR', async () => {
     const older = damaged('older', withoutSha256);
     const restored = target();
+    mkdirSync(restored.config.dataDir, { mode: 0o700 });
     const report = await restoreDataDir(restored.config, older);
     expect(report).toMatchObject({ keys: 5, destroyed: 0, checkedSha256: false, files: ['events.sqlite', 'capacity-building-keys.sqlite', 'keys.sqlite'] });
     expect(report.readModels).toEqual(expect.arrayContaining(['network-report', 'referral-report']));
