@@ -3,6 +3,7 @@ import { INestMicroservice } from '@nestjs/common';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { InMemoryTracing, currentTraceContext, currentTraceId, startInMemoryTracing, tracer } from '@oriental/telemetry';
 import { eventually } from '@oriental/testing';
+import { TransientError } from './dead-letters/transient';
 import { Forwarder } from './forwarder/forwarder';
 import { InMemoryBus } from './memory/in-memory-bus';
 import { inMemoryMicroserviceOptions } from './memory/in-memory-transport';
@@ -28,7 +29,7 @@ describe('trace propagation through the store and the bus', () => {
     tracing = startInMemoryTracing();
     log = new InMemoryEventLog();
     bus = new InMemoryBus();
-    consumer = await startConsumer(inMemoryMicroserviceOptions(bus, 'reporting'), [topic], () => void seenByHandler.push(currentTraceId()));
+    consumer = await startConsumer(inMemoryMicroserviceOptions(bus, 'reporting', { deadLetters: new InMemoryEventLog() }), [topic], () => void seenByHandler.push(currentTraceId()));
     forwarder = new Forwarder({
       name: 'traced-forwarder',
       store: log,
@@ -80,8 +81,8 @@ describe('trace propagation through the store and the bus', () => {
 
   it('marks the consumer span as failed when the handler throws', async () => {
     const failingTopic = 'test.traced-failure.v1';
-    const failing = await startConsumer(inMemoryMicroserviceOptions(bus, 'failing'), [failingTopic], () => {
-      throw new Error('projection failed');
+    const failing = await startConsumer(inMemoryMicroserviceOptions(bus, 'failing', { deadLetters: new InMemoryEventLog() }), [failingTopic], () => {
+      throw new TransientError('projection failed');
     });
     const message = publishAllTo(failingTopic)({ ...anEvent(), stream: 'beneficiary-x', revision: 0, position: '1' });
 

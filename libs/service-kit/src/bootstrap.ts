@@ -5,7 +5,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { StoredEvent } from '@oriental/contracts';
 import { EVENT_STORE } from '@oriental/event-store';
-import { BusMessage, EVENT_BUS, Forwarder, InMemoryTransport, kafkaMicroserviceOptions } from '@oriental/messaging';
+import { BusMessage, EVENT_BUS, Forwarder, InMemoryTransport, kafkaMicroserviceOptions, PassErrorsToTransport } from '@oriental/messaging';
 import { READ_STORE, ReadStore } from '@oriental/read-store';
 import { loadReferenceData, ReferenceData } from '@oriental/reference-data';
 import type { NextFunction, Request, Response } from 'express';
@@ -203,19 +203,25 @@ export const startService = async (definition: ServiceDefinition, options: Start
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
   if (definition.consumerGroup) {
-    if (infrastructure.memoryBus) {
-      app.connectMicroservice({ strategy: new InMemoryTransport(infrastructure.memoryBus, definition.consumerGroup) });
-    } else {
-      app.connectMicroservice(
-        kafkaMicroserviceOptions({
-          brokers: infrastructure.kafkaBrokers ?? [],
-          clientId: definition.name,
-          groupId: definition.consumerGroup,
-          topicPrefix: config.KAFKA_TOPIC_PREFIX,
-          security: infrastructure.kafkaSecurity,
-        }),
-      );
-    }
+    // Dead letters in-process go to the event store (stream dead-letters-<group>), over Kafka to <topic>.dlq.
+    const consumer = app.connectMicroservice(
+      infrastructure.memoryBus
+        ? {
+            strategy: new InMemoryTransport(infrastructure.memoryBus, definition.consumerGroup, {
+              deadLetters: infrastructure.eventStore,
+              logger: { error: (m: string) => logger.error(m, 'dead-letters'), warn: (m: string) => logger.warn(m, 'dead-letters') },
+            }),
+          }
+        : kafkaMicroserviceOptions({
+            brokers: infrastructure.kafkaBrokers ?? [],
+            clientId: definition.name,
+            groupId: definition.consumerGroup,
+            topicPrefix: config.KAFKA_TOPIC_PREFIX,
+            security: infrastructure.kafkaSecurity,
+          }),
+    );
+    // The transport, not Nest's default filter, decides what a handler's error means (retry or dead letter).
+    consumer.useGlobalFilters(new PassErrorsToTransport());
     await app.startAllMicroservices();
   }
 

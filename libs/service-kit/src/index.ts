@@ -23,3 +23,4 @@ export * from './http/openapi-document';
 export * from './metrics/service-metrics';
 export * from './metrics/metrics.controller';
 export * from './metrics/kafka-consumer-lag';
+export { kafkaSecurity } from './kafka-security';

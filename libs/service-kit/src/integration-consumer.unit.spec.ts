@@ -32,36 +32,36 @@ const delivered = (value: unknown) => ({ key: beneficiaryId, headers: {}, value 
 const upcast = (message: typeof valid) => ({ ...message, schemaVersion: 2, data: { ...message.data, profile: {} } });
 
 describe('consuming a batch of integration messages', () => {
-  const errors: unknown[] = [];
-  const logger = { error: (entry: unknown) => errors.push(entry) };
-  beforeEach(() => (errors.length = 0));
+  const rejected: { message: unknown; reason: string }[] = [];
+  const context = { reject: (message: unknown, reason: string) => rejected.push({ message, reason }) };
+  beforeEach(() => (rejected.length = 0));
 
   it('applies the valid messages at once, in order', async () => {
     const second = { ...valid, id: randomUUID(), source: { ...valid.source, revision: 1, position: '2' } };
     const applied: unknown[][] = [];
-    await consumeIntegrationBatch(registry, [delivered(valid), delivered(second)], logger, async (events) => applied.push(events));
+    await consumeIntegrationBatch(registry, [delivered(valid), delivered(second)], context, async (events) => applied.push(events));
     expect(applied).toEqual([[upcast(valid), upcast(second)]]);
-    expect(errors).toEqual([]);
+    expect(rejected).toEqual([]);
   });
 
-  it('logs and skips a message that can never be valid, so it cannot block its partition, and applies the rest', async () => {
+  it('rejects a message that can never be valid, for the dead-letter queue, so it cannot block its partition, and applies the rest', async () => {
     const applied: unknown[][] = [];
     const invalid = [delivered({ ...valid, data: { ...valid.data, category: 'tourist' } }), delivered('not an envelope')];
-    await consumeIntegrationBatch(registry, [...invalid, delivered(valid)], logger, async (events) => applied.push(events));
+    await consumeIntegrationBatch(registry, [...invalid, delivered(valid)], context, async (events) => applied.push(events));
     expect(applied).toEqual([[upcast(valid)]]);
-    expect(errors).toHaveLength(2);
-    expect(errors[0]).toMatchObject({ msg: 'invalid message skipped', id: valid.id });
+    expect(rejected.map(({ message }) => message)).toEqual(invalid);
+    expect(rejected[0]!.reason).toMatch(/^invalid message: .*category/);
   });
 
   it('applies nothing when no message is valid', async () => {
     const applied: unknown[][] = [];
-    await consumeIntegrationBatch(registry, [delivered('not an envelope')], logger, async (events) => applied.push(events));
+    await consumeIntegrationBatch(registry, [delivered('not an envelope')], context, async (events) => applied.push(events));
     expect(applied).toEqual([]);
   });
 
   it('lets any other failure through, so the transport redelivers', async () => {
     await expect(
-      consumeIntegrationBatch(registry, [delivered(valid)], logger, async () => {
+      consumeIntegrationBatch(registry, [delivered(valid)], context, async () => {
         throw new Error('read store unavailable');
       }),
     ).rejects.toThrow('read store unavailable');

@@ -1,4 +1,4 @@
-import { Controller, Inject, Logger } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ContractRegistry, IntakeContracts, Topics } from '@oriental/contracts';
 import type { BusBatchContext, DeliveredMessage } from '@oriental/messaging';
@@ -17,7 +17,6 @@ const intakeContracts = new ContractRegistry(IntakeContracts);
  */
 @Controller()
 export class IntakeTopicConsumer {
-  private readonly logger = new Logger(IntakeTopicConsumer.name);
 
   constructor(
     @Inject(CaseFollowUpsProjection) private readonly followUps: CaseFollowUpsProjection,
@@ -26,7 +25,7 @@ export class IntakeTopicConsumer {
 
   @EventPattern(Topics.intake)
   async onIntakeEvents(@Payload() messages: DeliveredMessage[], @Ctx() context: BusBatchContext): Promise<void> {
-    await consumeIntegrationBatch(intakeContracts, messages, this.logger, async (events) => {
+    await consumeIntegrationBatch(intakeContracts, messages, context, async (events) => {
       await this.followUps.applyBatch(context.getLane(), events);
       await this.closedCases.applyBatch(context.getLane(), events);
     });

@@ -1,8 +1,11 @@
-import { BaseRpcContext, CustomStrategy, ServerKafka } from '@nestjs/microservices';
+import { CustomStrategy, MessageHandler, ServerKafka } from '@nestjs/microservices';
 import type { Consumer as NestKafkaConsumer } from '@nestjs/microservices/external/kafka.interface';
-import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { DeadLetter, DeadLetterHeaders, deadLetterTopic } from '../dead-letters/dead-letter';
+import { deliverWithDeadLetters, Incoming } from '../dead-letters/deliver';
+import { countDeadLetters } from '../dead-letters/metrics';
 import { MessagingAttributes } from '../message-headers';
-import { BusBatchContext, DeliveredMessage, parseMessageValue } from '../nest/event-handler';
+import { BatchContext, DeliveredMessage, parseMessageValue, Rejection } from '../nest/event-handler';
 import { processBatch } from '../nest/process-batch';
 import { KafkaConnectionOptions, TopicSettings, ensureTopics, kafkaClientConfig } from './kafka-config';
 
@@ -15,19 +18,9 @@ export interface CommittingKafkaServerOptions extends KafkaConnectionOptions, To
   createTopics?: boolean;
   /** Kafka session timeout (default 30 s): how long a silent consumer keeps its partitions. */
   sessionTimeoutMs?: number;
-}
-
-/** `@Ctx()` over Kafka: one partition's batch. */
-class KafkaBatchContext extends BaseRpcContext<[topic: string, partition: number]> implements BusBatchContext {
-  getTopic(): string {
-    return this.args[0];
-  }
-  getPartition(): number {
-    return this.args[1];
-  }
-  getLane(): string {
-    return `${this.args[0]}#${this.args[1]}`;
-  }
+  /** Attempts of a failing batch, then of each of its messages, before a dead letter (default 3). */
+  attempts?: number;
+  retryDelayMs?: number;
 }
 
 /** Largest batch handed to a handler at once: a fetched batch is cut into chunks of this size. */
@@ -42,16 +35,19 @@ const MAX_HANDLER_BATCH = 500;
  * (at most 500 messages of one partition, in order):
  *
  * 1. decodes the messages (key and headers as text, value parsed as JSON) and calls the handler
- *    once with them (`DeliveredMessage[]`, `@Ctx()` a `KafkaBatchContext` whose lane is the
+ *    once with them (`DeliveredMessage[]`, `@Ctx()` a `BatchContext` whose lane is the
  *    topic and partition) inside one CONSUMER span `<topic> process` (see `processBatch`);
  * 2. on success, resolves and commits the last offset + 1 (Kafka's committed offset is the next
  *    one to read), one commit per chunk instead of one per message, and heartbeats;
- * 3. on failure, throws from `eachBatch`: nothing of the chunk is resolved, so kafkajs fetches
- *    again from the first unhandled offset after a backoff (redelivery; later messages of the
- *    partition wait, so order is kept), and after its retries restarts the consumer, which
- *    resumes from the last committed offset. A message that always fails therefore blocks its
- *    partition: the handler must tell "retry later" from "never" (validate, and skip or park
- *    bad input).
+ * 3. on a TRANSIENT failure (a server away), throws from `eachBatch`: nothing of the chunk is
+ *    resolved, so kafkajs fetches again from the first unhandled offset after a backoff
+ *    (redelivery; later messages of the partition wait, so order is kept), and after its
+ *    retries restarts the consumer, which resumes from the last committed offset;
+ * 4. a message the handler rejects (`ctx.reject`: it fails its contract), or that keeps failing
+ *    otherwise after bounded retries, is produced to `<topic>.dlq` with its key, value and
+ *    headers as received plus `dlq-*` headers saying why and where from, and the partition goes
+ *    on (`deliverWithDeadLetters`). The offset is committed only after the dead letter is
+ *    acknowledged by the broker.
  *
  * `close` pauses fetching and lets the chunk in hand finish and commit before leaving the group
  * (kafkajs ignores commits once `disconnect` has begun).
@@ -62,6 +58,8 @@ const MAX_HANDLER_BATCH = 500;
  */
 export class CommittingKafkaServer extends ServerKafka {
   private kafkaConsumer: Consumer | null = null;
+  /** Produces dead letters to `<topic>.dlq`. */
+  private deadLetterProducer: Producer | null = null;
   private topics: string[] = [];
   /** The chunk being handled, awaited on close so it is committed before leaving. */
   private inFlight?: Promise<void>;
@@ -86,6 +84,8 @@ export class CommittingKafkaServer extends ServerKafka {
     });
     this.consumer = this.kafkaConsumer as unknown as NestKafkaConsumer;
     this.registerConsumerEventListeners();
+    this.deadLetterProducer = kafka.producer({ allowAutoTopicCreation: false, retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 5 } });
+    await this.deadLetterProducer.connect();
     await this.kafkaConsumer.connect();
     await this.bindEvents(this.consumer);
     callback();
@@ -105,7 +105,8 @@ export class CommittingKafkaServer extends ServerKafka {
     }
     // Handlers are registered under logical names; the wire names carry the prefix.
     this.topics = topics.map((topic) => this.prefix + topic);
-    if (this.settings.createTopics ?? true) await this.createTopics(this.topics);
+    // The dead-letter topics too, so that `npm run dlq` finds them before anything failed.
+    if (this.settings.createTopics ?? true) await this.createTopics([...this.topics, ...this.topics.map(deadLetterTopic)]);
     await consumer.subscribe({ topics: this.topics, fromBeginning: this.settings.fromBeginning ?? true });
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) });
   }
@@ -117,11 +118,12 @@ export class CommittingKafkaServer extends ServerKafka {
       // member: leave the rest for whoever reads it next.
       if (this.closing || !isRunning() || isStale()) return;
       const chunk = batch.messages.slice(start, start + MAX_HANDLER_BATCH);
-      const handling = this.handleAndCommit(batch.topic, batch.partition, chunk);
+      const handling = this.handleAndCommit(batch.topic, batch.partition, chunk, async (offset) => {
+        resolveOffset(offset);
+        await heartbeat();
+      });
       this.inFlight = handling.catch(() => undefined);
       await handling;
-      resolveOffset(chunk[chunk.length - 1]!.offset);
-      await heartbeat();
     }
   }
 
@@ -138,30 +140,64 @@ export class CommittingKafkaServer extends ServerKafka {
       await this.inFlight;
       await consumer.disconnect();
     }
+    await this.deadLetterProducer?.disconnect();
+    this.deadLetterProducer = null;
     this.kafkaConsumer = null;
     this.consumer = null;
     this.client = null;
   }
 
-  private async handleAndCommit(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
+  private async handleAndCommit(topic: string, partition: number, messages: readonly KafkaMessage[], resolved: (offset: string) => Promise<void>): Promise<void> {
     const consumer = this.requireConsumer();
     const logical = topic.startsWith(this.prefix) ? topic.slice(this.prefix.length) : topic;
+    const commit = async (offset: string) => {
+      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+      await resolved(offset);
+    };
     const handler = this.getHandlerByPattern(logical);
-    if (handler?.isEventHandler) {
-      await processBatch(logical, handler, messages.map(delivered), new KafkaBatchContext([logical, partition]), {
-        [MessagingAttributes.system]: 'kafka',
-        [MessagingAttributes.destination]: topic,
-        [MessagingAttributes.operationName]: 'process',
-        [MessagingAttributes.operationType]: 'process',
-        [MessagingAttributes.consumerGroup]: this.settings.groupId,
-        [MessagingAttributes.partition]: String(partition),
-      });
-    } else {
+    if (!handler?.isEventHandler) {
       // Cannot happen for topics we subscribed to; never block a partition on it.
       this.logger.error(`no @EventPattern handler for ${topic}: skipping ${messages.length} message(s)`);
+      await commit(messages[messages.length - 1]!.offset);
+      return;
     }
-    const last = messages[messages.length - 1]!;
-    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+    await deliverWithDeadLetters({
+      topic: logical,
+      group: this.settings.groupId,
+      lane: `${logical}#${partition}`,
+      partition,
+      incoming: messages.map((message) => ({ delivered: delivered(message), raw: message.value?.toString() ?? null, offset: message.offset })),
+      attempts: this.settings.attempts,
+      retryDelayMs: this.settings.retryDelayMs,
+      run: (batch, lane) => this.run(logical, topic, partition, handler, batch, lane),
+      deadLetter: (letters) => this.produceDeadLetters(topic, letters),
+      acknowledge: (last: Incoming) => commit(last.offset!),
+    });
+  }
+
+  private async run(logical: string, topic: string, partition: number, handler: MessageHandler, messages: readonly DeliveredMessage[], lane: string): Promise<Rejection[]> {
+    const context = new BatchContext([logical, lane, partition]);
+    await processBatch(logical, handler, messages, context, {
+      [MessagingAttributes.system]: 'kafka',
+      [MessagingAttributes.destination]: topic,
+      [MessagingAttributes.operationName]: 'process',
+      [MessagingAttributes.operationType]: 'process',
+      [MessagingAttributes.consumerGroup]: this.settings.groupId,
+      [MessagingAttributes.partition]: String(partition),
+    });
+    return context.rejections;
+  }
+
+  /** Produces dead letters to `<topic>.dlq`, acknowledged by every in-sync replica, before the offset moves. */
+  private async produceDeadLetters(wireTopic: string, letters: readonly DeadLetter[]): Promise<void> {
+    if (!this.deadLetterProducer) throw new Error('the dead-letter producer is not started');
+    await this.deadLetterProducer.send({
+      topic: deadLetterTopic(wireTopic),
+      acks: -1,
+      messages: letters.map((letter) => ({ key: letter.key, value: letter.value, headers: deadLetterHeaders(wireTopic, letter) })),
+    });
+    countDeadLetters(letters);
+    for (const letter of letters) this.logger.error(`dead letter ${wireTopic}#${letter.partition}@${letter.offset} for ${letter.group}: ${letter.reason}`);
   }
 
   private async createTopics(topics: string[]): Promise<void> {
@@ -190,6 +226,18 @@ export class CommittingKafkaServer extends ServerKafka {
  */
 export const kafkaMicroserviceOptions = (options: CommittingKafkaServerOptions): CustomStrategy => ({
   strategy: new CommittingKafkaServer(options),
+});
+
+/** The original headers, and where and why the message was given up. */
+const deadLetterHeaders = (wireTopic: string, letter: DeadLetter): IHeaders => ({
+  ...letter.headers,
+  [DeadLetterHeaders.reason]: letter.reason,
+  [DeadLetterHeaders.sourceTopic]: wireTopic,
+  [DeadLetterHeaders.sourcePartition]: String(letter.partition),
+  [DeadLetterHeaders.sourceOffset]: String(letter.offset),
+  [DeadLetterHeaders.group]: letter.group,
+  [DeadLetterHeaders.deadLetteredAt]: letter.deadLetteredAt,
+  ...(letter.replayOf ? { [DeadLetterHeaders.replayOf]: letter.replayOf } : {}),
 });
 
 /** Key and headers as text, the value parsed: what every transport hands a handler. */

@@ -6,6 +6,8 @@ import { describeWithInfra, eventually } from '@oriental/testing';
 import { Admin, Kafka } from 'kafkajs';
 import { Forwarder } from '../forwarder/forwarder';
 import { MessageHeaders } from '../message-headers';
+import { TransientError } from '../dead-letters/transient';
+import { KafkaDeadLetterQueue } from './kafka-dead-letter-queue';
 import { anEvent, publishAllTo } from '../testing/builders';
 import { InMemoryEventLog } from '../testing/in-memory-event-log';
 import { Received, aMessage, eventBusContract, startConsumer, unique } from '../testing/messaging.contract';
@@ -22,13 +24,21 @@ describeWithInfra('kafka', 'Kafka event bus and committing consumer', (url) => {
   const connection = (clientId: string) => ({ brokers, clientId, writeLog });
   // The broker may be shared and busy: generous delivery timeouts, and a short session so a
   // consumer that failed to leave its group holds the next one up for 10 s, not 30.
-  const consumerOptions = (groupId: string) => kafkaMicroserviceOptions({ ...connection('test-consumer'), groupId, sessionTimeoutMs: 10_000 });
+  const consumerOptions = (groupId: string) => kafkaMicroserviceOptions({ ...connection('test-consumer'), groupId, sessionTimeoutMs: 10_000, retryDelayMs: 50 });
   const within = { timeoutMs: 45_000 };
 
   eventBusContract('kafka', async () => {
     const bus = new KafkaEventBus(connection('test-contract-producer'));
     await bus.connect();
-    return { bus, consumer: consumerOptions, deliveryTimeoutMs: within.timeoutMs, close: () => bus.close() };
+    const queue = new KafkaDeadLetterQueue(connection('test-dlq'));
+    return {
+      bus,
+      consumer: consumerOptions,
+      deliveryTimeoutMs: within.timeoutMs,
+      deadLetters: async (topic, groupId) =>
+        (await queue.list()).map(({ letter }) => letter).filter((letter) => letter.topic === topic && letter.group === groupId),
+      close: () => bus.close(),
+    };
   });
 
   describe('Kafka specifics', () => {
@@ -84,7 +94,7 @@ describeWithInfra('kafka', 'Kafka event bus and committing consumer', (url) => {
       const attempts: number[] = [];
       const { received } = await consume(groupId, topic, ({ payload }) => {
         attempts.push(payload.n);
-        if (payload.n === 1 && failing) throw new Error('the read store is down');
+        if (payload.n === 1 && failing) throw new TransientError('the read store is down');
       });
 
       await bus.publish([0, 1, 2].map((n) => aMessage(topic, 'one-key', n)));

@@ -1,12 +1,26 @@
 import { BusMessage } from '../event-bus.port';
 import { aMessage, eventBusContract, startConsumer } from '../testing/messaging.contract';
 import { InMemoryBus } from './in-memory-bus';
-import { EventHandlerFailed } from '../nest/event-handler';
 import { InMemoryContext, InMemoryTransport, inMemoryMicroserviceOptions } from './in-memory-transport';
+import { InMemoryEventLog } from '../testing/in-memory-event-log';
+import { DeadLetter } from '../dead-letters/dead-letter';
+import { deadLettersStream } from '../dead-letters/dead-letter-ids';
+import { HeldItems } from '../dead-letters/held-items';
+import { TransientError } from '../dead-letters/transient';
+
+const fastRetries = { attempts: 3, retryDelayMs: 5, pollIntervalMs: 20 };
 
 eventBusContract('in-memory', async () => {
   const bus = new InMemoryBus();
-  return { bus, consumer: (groupId) => inMemoryMicroserviceOptions(bus, groupId), deliveryTimeoutMs: 1_000, close: () => bus.close() };
+  const log = new InMemoryEventLog();
+  return {
+    bus,
+    consumer: (groupId) => inMemoryMicroserviceOptions(bus, groupId, { deadLetters: log, ...fastRetries }),
+    deliveryTimeoutMs: 2_000,
+    deadLetters: async (topic, groupId) =>
+      (await new HeldItems<DeadLetter>(log, deadLettersStream(groupId), 'test').poll()).map(({ item }) => item).filter((letter) => letter.topic === topic),
+    close: () => bus.close(),
+  };
 });
 
 describe('InMemoryBus', () => {
@@ -102,7 +116,7 @@ describe('InMemoryBus', () => {
 describe('InMemoryTransport', () => {
   it('unsubscribes its group when the microservice closes', async () => {
     const bus = new InMemoryBus();
-    const app = await startConsumer(inMemoryMicroserviceOptions(bus, 'g'), ['t'], () => undefined);
+    const app = await startConsumer(inMemoryMicroserviceOptions(bus, 'g', { deadLetters: new InMemoryEventLog() }), ['t'], () => undefined);
     await expect(bus.health()).resolves.toMatchObject({ details: { subscriptions: { t: ['g'] } } });
 
     await app.close();
@@ -110,18 +124,18 @@ describe('InMemoryTransport', () => {
     await expect(bus.health()).resolves.toMatchObject({ details: { subscriptions: { t: [] } } });
   });
 
-  it('propagates a handler error to publish, where Nest 11 alone would have swallowed it', async () => {
+  it('propagates a transient handler error to publish, where Nest 11 alone would have swallowed it', async () => {
     const bus = new InMemoryBus();
-    const options = inMemoryMicroserviceOptions(bus, 'g');
+    const options = inMemoryMicroserviceOptions(bus, 'g', { deadLetters: new InMemoryEventLog(), ...fastRetries });
     const app = await startConsumer(options, ['t'], () => {
-      throw new Error('handler failed');
+      throw new TransientError('handler failed');
     });
     const message = aMessage('t', 'k', 0);
 
-    await expect(bus.publish([message])).rejects.toThrow(EventHandlerFailed);
+    await expect(bus.publish([message])).rejects.toThrow(TransientError);
     // Why the transport calls the handler itself: the base Server.handleEvent resolves anyway.
     const transport = options.strategy as InMemoryTransport;
-    const context = new InMemoryContext([message.topic]);
+    const context = new InMemoryContext([message.topic, message.topic]);
     await expect(transport.handleEvent('t', { pattern: 't', data: [JSON.parse(message.value)] }, context)).resolves.toBeUndefined();
     await app.close();
   });

@@ -1,4 +1,4 @@
-import { MessageHandler } from '@nestjs/microservices';
+import { BaseRpcContext, MessageHandler } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 
 /**
@@ -31,6 +31,37 @@ export interface BusBatchContext {
    * a consumer may keep a checkpoint per lane.
    */
   getLane(): string;
+  /**
+   * Says a message can never be handled (it fails its contract): the transport sends it to the
+   * dead-letter queue once the handler has stored the effect of the others, and acknowledges
+   * it with them. Nothing is dead-lettered when the handler then fails: the batch comes again.
+   */
+  reject(message: DeliveredMessage, reason: string): void;
+}
+
+/** A message the handler rejected, and why. */
+export interface Rejection {
+  message: DeliveredMessage;
+  reason: string;
+}
+
+/** `@Ctx()` on every transport: where the batch comes from, and what the handler rejected of it. */
+export class BatchContext extends BaseRpcContext<[topic: string, lane: string, partition?: number]> implements BusBatchContext {
+  readonly rejections: Rejection[] = [];
+
+  getTopic(): string {
+    return this.args[0];
+  }
+  getLane(): string {
+    return this.args[1];
+  }
+  /** The Kafka partition; undefined in-process. */
+  getPartition(): number | undefined {
+    return this.args[2];
+  }
+  reject(message: DeliveredMessage, reason: string): void {
+    this.rejections.push({ message, reason });
+  }
 }
 
 /** Parses a message value; a value that is not JSON is handed over as text for the consumer to reject. */

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { LogPosition } from '@oriental/contracts';
+import { LogPosition, StoredEvent } from '@oriental/contracts';
 import type { CheckpointStore, EventStore, SubscribeToAllOptions } from '@oriental/event-store';
 import { eventually } from '@oriental/testing';
 import { BusMessage, EventBus } from '../event-bus.port';
-import { Forwarder, ForwarderOptions } from '../forwarder/forwarder';
+import { HeldItems } from '../dead-letters/held-items';
+import { Forwarder, ForwarderOptions, ParkedEvent, parkedEventsStream } from '../forwarder/forwarder';
 import { MessageHeaders } from '../message-headers';
 import { FlakyBus, RecordingBus, anEvent, publishAllTo } from './builders';
 
@@ -210,21 +211,100 @@ export const forwarderSuite = (storeName: string, setup: () => Promise<LogUnderT
       expect(ids(bus.messages)).toEqual([kept.id]);
     });
 
-    it('retries, never skips, an event whose mapping throws', async () => {
-      const bus = new RecordingBus();
-      let mappingFailures = 2;
-      const events = await append(2);
+    describe('an event whose mapping throws (a poison event)', () => {
+      /** A mapping that cannot map the events listed in `poison`, as a missing contract would. */
+      const poisoned = (poison: Set<string>) => (event: StoredEvent) => {
+        if (poison.has(event.id)) throw new Error('no contract for this version yet');
+        return publishAllTo(TOPIC)(event);
+      };
+      const parking = (name = 'test-forwarder') => new HeldItems<ParkedEvent>(log.store, parkedEventsStream(name), 'operator');
 
-      const started = forwarder(bus, {
-        toMessage: (event) => {
-          if (mappingFailures-- > 0) throw new Error('no contract for this version yet');
-          return publishAllTo(TOPIC)(event);
-        },
+      it('is parked with its position and reason; the rest of the log flows, and later events of its stream wait behind it', async () => {
+        const bus = new RecordingBus();
+        const stream = `forwarded-${randomUUID()}`;
+        const [before, poison, behind] = await append(3, stream);
+        const other = await append(2);
+        const started = forwarder(bus, { toMessage: poisoned(new Set([poison!])) });
+        await started.start();
+
+        await eventually(() => expect(ids(bus.messages)).toEqual([before, ...other]));
+        await eventually(() => expect(started.status()).toMatchObject({ parked: 2, consecutiveFailures: 0 }));
+        const parked = await started.parked();
+        expect(parked.map(({ id, state }) => [id, state])).toEqual([
+          [poison, 'held'],
+          [behind, 'held'],
+        ]);
+        expect(parked[0]).toMatchObject({ reason: expect.stringContaining('no contract for this version yet'), item: { stream, revision: 1 } });
+        expect(parked[0]!.item.position).toEqual(expect.any(String));
+        expect(parked[1]).toMatchObject({ item: { stream, revision: 2, waitingBehind: poison } });
       });
-      await started.start();
 
-      await eventually(() => expect(ids(bus.messages)).toEqual(events));
-      expect(started.status().consecutiveFailures).toBe(0);
+      it('is published once replayed with a mapping that works, followed by the events that waited behind it, in order', async () => {
+        const bus = new RecordingBus();
+        const poison = new Set<string>();
+        const stream = `forwarded-${randomUUID()}`;
+        const [first, second, third] = await append(3, stream);
+        poison.add(second!);
+        const started = forwarder(bus, { toMessage: poisoned(poison), parkingPollIntervalMs: 10 });
+        await started.start();
+        await eventually(() => expect(started.status().parked).toBe(2));
+
+        // The waiting one cannot go first: a request on it waits for the one it waits behind.
+        await parking().request(third!, 'replay', 'operator');
+        poison.clear(); // the mapping is fixed (a new release)
+        await parking().request(second!, 'replay', 'operator');
+
+        await eventually(() => expect(ids(bus.messages)).toEqual([first, second, third]));
+        await eventually(async () => expect((await parking().poll()).map(({ state }) => state)).toEqual(['replayed', 'replayed']));
+        expect(started.status().parked).toBe(0);
+      });
+
+      it('stays parked, with the new reason, when its replay still cannot map it', async () => {
+        const bus = new RecordingBus();
+        const [poison] = await append(1);
+        const started = forwarder(bus, { toMessage: poisoned(new Set([poison!])), parkingPollIntervalMs: 10 });
+        await started.start();
+        await eventually(() => expect(started.status().parked).toBe(1));
+
+        await parking().request(poison!, 'replay', 'operator');
+
+        await eventually(async () => expect((await parking().poll())[0]).toMatchObject({ state: 'held', reason: expect.stringContaining('no contract') }));
+        expect(bus.messages).toEqual([]);
+        expect(started.status().parked).toBe(1);
+      });
+
+      it('once discarded, lets the events that waited behind it go', async () => {
+        const bus = new RecordingBus();
+        const stream = `forwarded-${randomUUID()}`;
+        const [poison, behind] = await append(2, stream);
+        const started = forwarder(bus, { toMessage: poisoned(new Set([poison!])), parkingPollIntervalMs: 10 });
+        await started.start();
+        await eventually(() => expect(started.status().parked).toBe(2));
+
+        await parking().request(poison!, 'discard', 'operator');
+
+        await eventually(() => expect(ids(bus.messages)).toEqual([behind]));
+        expect((await parking().poll()).map(({ state }) => state)).toEqual(['discarded', 'replayed']);
+        expect(started.status().parked).toBe(0);
+      });
+
+      it('is still parked, and still holds its stream, after a restart', async () => {
+        const bus = new RecordingBus();
+        const stream = `forwarded-${randomUUID()}`;
+        const [poison] = await append(1, stream);
+        const first = forwarder(bus, { toMessage: poisoned(new Set([poison!])) });
+        await first.start();
+        await eventually(() => expect(first.status().parked).toBe(1));
+        await first.stop();
+
+        const [later] = await append(1, stream);
+        const second = forwarder(bus, { toMessage: poisoned(new Set([poison!])) });
+        await second.start();
+
+        await eventually(() => expect(second.status().parked).toBe(2));
+        expect((await second.parked()).map(({ id }) => id)).toEqual([poison, later]);
+        expect(bus.messages).toEqual([]);
+      });
     });
 
     it('publishes a backlog in whole batches: one publish for up to maxBatchSize events', async () => {

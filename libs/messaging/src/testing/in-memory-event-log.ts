@@ -8,6 +8,7 @@ import type {
   LogHead,
   ReadAllOptions,
   ReadAllPage,
+  ReadStreamOptions,
   SubscribeToAllOptions,
   Subscription,
 } from '@oriental/event-store';
@@ -33,8 +34,9 @@ export class InMemoryEventLog implements EventStore, CheckpointStore {
     return { nextExpectedRevision: revision, position: String(this.events.length) };
   }
 
-  async readStream(stream: string): Promise<StoredEvent[]> {
-    return this.events.filter((event) => event.stream === stream);
+  async readStream(stream: string, { fromRevision = 0, maxCount }: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const events = this.events.filter((event) => event.stream === stream && event.revision >= fromRevision);
+    return maxCount === undefined ? events : events.slice(0, maxCount);
   }
 
   async readJourney(beneficiaryId: string): Promise<StoredEvent[]> {

@@ -3,9 +3,12 @@ import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, CustomStrategy, EventPattern, Payload } from '@nestjs/microservices';
 import { eventually } from '@oriental/testing';
+import { DeadLetter } from '../dead-letters/dead-letter';
+import { TransientError } from '../dead-letters/transient';
 import { BusMessage, EventBus } from '../event-bus.port';
 import { MessageHeaders } from '../message-headers';
 import { BusBatchContext, DeliveredMessage } from '../nest/event-handler';
+import { PassErrorsToTransport } from '../nest/pass-errors.filter';
 
 /** What the contract needs from an adapter: its producing side and a Nest transport consuming from it. */
 export interface EventBusUnderTest {
@@ -14,6 +17,8 @@ export interface EventBusUnderTest {
   consumer(groupId: string): CustomStrategy;
   /** How long a published message may take to reach a consumer. */
   deliveryTimeoutMs: number;
+  /** The dead letters group `groupId` left for `topic` (Kafka: its `.dlq` topic; in-process: the event store). */
+  deadLetters(topic: string, groupId: string): Promise<DeadLetter[]>;
   close(): Promise<void>;
 }
 
@@ -32,7 +37,7 @@ export interface Received {
 export const startConsumer = async (
   strategy: CustomStrategy,
   topics: string[],
-  onMessage: (received: Received) => Promise<void> | void,
+  onMessage: (received: Received, reject: (reason: string) => void) => Promise<void> | void,
   onBatch: (batch: { lane: string; size: number }) => void = () => undefined,
 ): Promise<INestMicroservice> => {
   @Controller()
@@ -40,8 +45,9 @@ export const startConsumer = async (
     @EventPattern(topics)
     async handle(@Payload() messages: DeliveredMessage[], @Ctx() context: BusBatchContext): Promise<void> {
       onBatch({ lane: context.getLane(), size: messages.length });
-      for (const { key, headers, value } of messages) {
-        await onMessage({ topic: context.getTopic(), key, payload: value as Received['payload'], headers });
+      for (const message of messages) {
+        const { key, headers, value } = message;
+        await onMessage({ topic: context.getTopic(), key, payload: value as Received['payload'], headers }, (reason) => context.reject(message, reason));
       }
     }
   }
@@ -49,6 +55,7 @@ export const startConsumer = async (
   class ConsumerModule {}
 
   const app = await NestFactory.createMicroservice(ConsumerModule, { ...strategy, logger: false });
+  app.useGlobalFilters(new PassErrorsToTransport());
   await app.listen();
   return app;
 };
@@ -89,11 +96,19 @@ export const eventBusContract = (adapter: string, setup: () => Promise<EventBusU
     const consumers: INestMicroservice[] = [];
     const within = () => ({ timeoutMs: sut.deliveryTimeoutMs, intervalMs: 25 });
 
-    const consume = async (topics: string[], onMessage: (received: Received) => Promise<void> | void = () => undefined) => {
+    const consume = async (
+      topics: string[],
+      onMessage: (received: Received, reject: (reason: string) => void) => Promise<void> | void = () => undefined,
+      groupId = unique('group'),
+    ) => {
       const received: Received[] = [];
-      const app = await startConsumer(sut.consumer(unique('group')), topics, async (message) => {
-        await onMessage(message);
-        received.push(message);
+      const app = await startConsumer(sut.consumer(groupId), topics, async (message, reject) => {
+        let rejected = false;
+        await onMessage(message, (reason) => {
+          rejected = true;
+          reject(reason);
+        });
+        if (!rejected) received.push(message);
       });
       consumers.push(app);
       return received;
@@ -149,7 +164,7 @@ export const eventBusContract = (adapter: string, setup: () => Promise<EventBusU
         attempts.push(payload.n);
         if (payload.n === 2 && !failed) {
           failed = true;
-          throw new Error('the read store is down');
+          throw new TransientError('the read store is down');
         }
       });
 
@@ -164,6 +179,80 @@ export const eventBusContract = (adapter: string, setup: () => Promise<EventBusU
       // comes in order: 3 was not handled before 2 succeeded.
       const firstSuccesses = ranks(received).filter((n, index, all) => all.indexOf(n) === index);
       expect(firstSuccesses).toEqual([0, 1, 2, 3, 4]);
+    });
+
+    it('never dead-letters a transient failure: the message comes again until it passes', async () => {
+      const topic = unique('transient');
+      const group = unique('group');
+      let failures = 0;
+      const received = await consume(
+        [topic],
+        ({ payload }) => {
+          if (payload.n === 1 && failures < 5) {
+            failures += 1;
+            throw new TransientError('the read store is restarting');
+          }
+        },
+        group,
+      );
+
+      await publishUntilAcknowledged(sut.bus, [0, 1, 2].map((n) => aMessage(topic, 'one-key', n)));
+
+      await eventually(() => expect(new Set(ranks(received))).toEqual(new Set([0, 1, 2])), within());
+      expect(failures).toBe(5);
+      expect(await sut.deadLetters(topic, group)).toEqual([]);
+    });
+
+    it('dead-letters a message the handler rejects, with the reason and its original headers, and the lane goes on', async () => {
+      const topic = unique('rejected');
+      const group = unique('group');
+      const messages = [0, 1, 2].map((n) => aMessage(topic, 'one-key', n));
+      const received = await consume(
+        [topic],
+        ({ payload }, reject) => {
+          if (payload.n === 1) reject('invalid message: n is odd');
+        },
+        group,
+      );
+
+      await publishUntilAcknowledged(sut.bus, messages);
+
+      await eventually(() => expect(ranks(received)).toEqual([0, 2]), within());
+      await eventually(async () => {
+        const letters = await sut.deadLetters(topic, group);
+        expect(letters).toHaveLength(1);
+        expect(letters[0]).toMatchObject({ group, key: 'one-key', value: messages[1]!.value, reason: 'invalid message: n is odd' });
+        expect(letters[0]!.headers).toMatchObject(messages[1]!.headers);
+      }, within());
+    });
+
+    it('dead-letters a message whose handler keeps failing after bounded retries, and delivers the rest of the lane in order', async () => {
+      const topic = unique('poison');
+      const group = unique('group');
+      const attempts: number[] = [];
+      const messages = [0, 1, 2, 3].map((n) => aMessage(topic, 'one-key', n));
+      const received = await consume(
+        [topic],
+        ({ payload }) => {
+          attempts.push(payload.n);
+          if (payload.n === 2) throw new TypeError('cannot read properties of undefined');
+        },
+        group,
+      );
+
+      await publishUntilAcknowledged(sut.bus, messages);
+
+      await eventually(() => expect(new Set(ranks(received))).toEqual(new Set([0, 1, 3])), within());
+      const firstSuccesses = ranks(received).filter((n, index, all) => all.indexOf(n) === index);
+      expect(firstSuccesses).toEqual([0, 1, 3]);
+      // Bounded: the batch a few times, then the message alone a few times.
+      expect(attempts.filter((n) => n === 2).length).toBeGreaterThanOrEqual(2);
+      expect(attempts.filter((n) => n === 2).length).toBeLessThanOrEqual(10);
+      await eventually(async () => {
+        const letters = await sut.deadLetters(topic, group);
+        expect(letters).toHaveLength(1);
+        expect(letters[0]).toMatchObject({ value: messages[2]!.value, reason: expect.stringContaining('cannot read properties of undefined') });
+      }, within());
     });
 
     it('hands a handler whole batches of one lane, in order', async () => {

@@ -1,4 +1,4 @@
-import { Controller, Inject, Logger } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ContractRegistry, IntakeContracts, Topics } from '@oriental/contracts';
 import type { BusBatchContext, DeliveredMessage } from '@oriental/messaging';
@@ -10,12 +10,11 @@ const intakeContracts = new ContractRegistry(IntakeContracts);
 /** Feeds cell activity from the intake topic, a batch at a time. */
 @Controller()
 export class CellActivityConsumer {
-  private readonly logger = new Logger('intake-consumer');
 
   constructor(@Inject(CellActivityProjection) private readonly projection: CellActivityProjection) {}
 
   @EventPattern(Topics.intake)
   async onIntakeEvents(@Payload() messages: DeliveredMessage[], @Ctx() context: BusBatchContext): Promise<void> {
-    await consumeIntegrationBatch(intakeContracts, messages, this.logger, (events) => this.projection.applyBatch(context.getLane(), events));
+    await consumeIntegrationBatch(intakeContracts, messages, context, (events) => this.projection.applyBatch(context.getLane(), events));
   }
 }

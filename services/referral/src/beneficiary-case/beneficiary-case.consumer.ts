@@ -1,4 +1,4 @@
-import { Controller, Inject, Logger } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '@oriental/contracts';
 import type { BusBatchContext, DeliveredMessage } from '@oriental/messaging';
@@ -8,12 +8,11 @@ import { BeneficiaryCaseProjection, intakeContracts } from './beneficiary-case.p
 /** Feeds the consent gate and the case facts from the intake topic, a batch at a time. */
 @Controller()
 export class BeneficiaryCaseConsumer {
-  private readonly logger = new Logger('beneficiary-case');
 
   constructor(@Inject(BeneficiaryCaseProjection) private readonly projection: BeneficiaryCaseProjection) {}
 
   @EventPattern(Topics.intake)
   async onIntakeEvents(@Payload() messages: DeliveredMessage[], @Ctx() context: BusBatchContext): Promise<void> {
-    await consumeIntegrationBatch(intakeContracts, messages, this.logger, (events) => this.projection.applyBatch(context.getLane(), events));
+    await consumeIntegrationBatch(intakeContracts, messages, context, (events) => this.projection.applyBatch(context.getLane(), events));
   }
 }

@@ -1,4 +1,4 @@
-import { Controller, Inject, Logger } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '@oriental/contracts';
 import type { BusBatchContext, DeliveredMessage } from '@oriental/messaging';
@@ -12,13 +12,11 @@ import { IntakeReactions } from './intake-reactions.handler';
  */
 @Controller()
 export class IntakeReactionsConsumer {
-  private readonly logger = new Logger('intake-reactions');
-
   constructor(@Inject(IntakeReactions) private readonly reactions: IntakeReactions) {}
 
   @EventPattern(Topics.intake)
-  async onIntakeEvents(@Payload() messages: DeliveredMessage[], @Ctx() _context: BusBatchContext): Promise<void> {
-    await consumeIntegrationBatch(intakeContracts, messages, this.logger, async (events) => {
+  async onIntakeEvents(@Payload() messages: DeliveredMessage[], @Ctx() context: BusBatchContext): Promise<void> {
+    await consumeIntegrationBatch(intakeContracts, messages, context, async (events) => {
       for (const event of events) await this.reactions.react(event);
     });
   }

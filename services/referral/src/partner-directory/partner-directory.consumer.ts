@@ -1,4 +1,4 @@
-import { Controller, Inject, Logger } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '@oriental/contracts';
 import type { BusBatchContext, DeliveredMessage } from '@oriental/messaging';
@@ -8,12 +8,11 @@ import { PartnerDirectoryProjection, referralContracts } from './partner-directo
 /** Feeds the partner directory from referral's own topic (partner events), a batch at a time. */
 @Controller()
 export class PartnerDirectoryConsumer {
-  private readonly logger = new Logger('partner-directory');
 
   constructor(@Inject(PartnerDirectoryProjection) private readonly projection: PartnerDirectoryProjection) {}
 
   @EventPattern(Topics.referral)
   async onReferralEvents(@Payload() messages: DeliveredMessage[], @Ctx() context: BusBatchContext): Promise<void> {
-    await consumeIntegrationBatch(referralContracts, messages, this.logger, (events) => this.projection.applyBatch(context.getLane(), events));
+    await consumeIntegrationBatch(referralContracts, messages, context, (events) => this.projection.applyBatch(context.getLane(), events));
   }
 }

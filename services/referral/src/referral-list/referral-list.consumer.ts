@@ -1,4 +1,4 @@
-import { Controller, Inject, Logger } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '@oriental/contracts';
 import type { BusBatchContext, DeliveredMessage } from '@oriental/messaging';
@@ -9,12 +9,11 @@ import { ReferralListProjection } from './referral-list.projection';
 /** Feeds the referral lists from referral's own topic, a batch at a time. */
 @Controller()
 export class ReferralListConsumer {
-  private readonly logger = new Logger('referral-list');
 
   constructor(@Inject(ReferralListProjection) private readonly projection: ReferralListProjection) {}
 
   @EventPattern(Topics.referral)
   async onReferralEvents(@Payload() messages: DeliveredMessage[], @Ctx() context: BusBatchContext): Promise<void> {
-    await consumeIntegrationBatch(referralContracts, messages, this.logger, (events) => this.projection.applyBatch(context.getLane(), events));
+    await consumeIntegrationBatch(referralContracts, messages, context, (events) => this.projection.applyBatch(context.getLane(), events));
   }
 }

@@ -1,4 +1,4 @@
-import { Controller, Inject, Logger } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '@oriental/contracts';
 import type { BusBatchContext, DeliveredMessage } from '@oriental/messaging';
@@ -12,12 +12,11 @@ import { intakeContracts, NetworkReportProjection } from './network-report.proje
  */
 @Controller()
 export class NetworkReportConsumer {
-  private readonly logger = new Logger(NetworkReportConsumer.name);
 
   constructor(@Inject(NetworkReportProjection) private readonly projection: NetworkReportProjection) {}
 
   @EventPattern(Topics.intake)
   async onIntakeEvents(@Payload() messages: DeliveredMessage[], @Ctx() context: BusBatchContext): Promise<void> {
-    await consumeIntegrationBatch(intakeContracts, messages, this.logger, (events) => this.projection.applyBatch(context.getLane(), events));
+    await consumeIntegrationBatch(intakeContracts, messages, context, (events) => this.projection.applyBatch(context.getLane(), events));
   }
 }

@@ -1,4 +1,4 @@
-import { Controller, Inject, Logger } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ContractRegistry, IntakeContracts, ReferralContracts, Topics } from '@oriental/contracts';
 import type { BusBatchContext, DeliveredMessage } from '@oriental/messaging';
@@ -15,17 +15,16 @@ const referralContracts = new ContractRegistry(ReferralContracts);
  */
 @Controller()
 export class ReferralReportConsumer {
-  private readonly logger = new Logger(ReferralReportConsumer.name);
 
   constructor(@Inject(ReferralReportProjection) private readonly projection: ReferralReportProjection) {}
 
   @EventPattern(Topics.intake)
   async onIntakeEvents(@Payload() messages: DeliveredMessage[], @Ctx() context: BusBatchContext): Promise<void> {
-    await consumeIntegrationBatch(intakeContracts, messages, this.logger, (events) => this.projection.applyBatch(context.getLane(), events));
+    await consumeIntegrationBatch(intakeContracts, messages, context, (events) => this.projection.applyBatch(context.getLane(), events));
   }
 
   @EventPattern(Topics.referral)
   async onReferralEvents(@Payload() messages: DeliveredMessage[], @Ctx() context: BusBatchContext): Promise<void> {
-    await consumeIntegrationBatch(referralContracts, messages, this.logger, (events) => this.projection.applyBatch(context.getLane(), events));
+    await consumeIntegrationBatch(referralContracts, messages, context, (events) => this.projection.applyBatch(context.getLane(), events));
   }
 }
