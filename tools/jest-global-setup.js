@@ -28,11 +28,25 @@ const servesRealm = async (url) => {
   }
 };
 
+// Jaeger counts as there when its query API answers (infra/local/jaeger-start.sh).
+const jaegerDefault = 'http://127.0.0.1:16686';
+const jaegerAnswers = async (url) => {
+  try {
+    const response = await fetch(`${url}/api/services`, { signal: AbortSignal.timeout(2_000) });
+    return response.ok && Array.isArray((await response.json()).data);
+  } catch {
+    return false;
+  }
+};
+
 module.exports = async () => {
   for (const [variable, local] of Object.entries(localDefaults)) {
     if (!process.env[variable] && (await answers(local.host, local.port))) process.env[variable] = local.url;
   }
   if (!process.env.KEYCLOAK_URL && (await answers('127.0.0.1', 8180)) && (await servesRealm(keycloakDefault))) {
     process.env.KEYCLOAK_URL = keycloakDefault;
+  }
+  if (!process.env.JAEGER_URL && (await answers('127.0.0.1', 16686)) && (await jaegerAnswers(jaegerDefault))) {
+    process.env.JAEGER_URL = jaegerDefault;
   }
 };

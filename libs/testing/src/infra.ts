@@ -3,7 +3,7 @@
  * with a printed reason; when REQUIRE_INFRA names the server (CI: REQUIRE_INFRA=kafka,mongodb)
  * a missing server is a failure, never a skip.
  */
-export type InfraName = 'kafka' | 'kafka-scram' | 'mongodb' | 'kurrentdb' | 'keycloak';
+export type InfraName = 'kafka' | 'kafka-scram' | 'mongodb' | 'kurrentdb' | 'keycloak' | 'jaeger';
 
 export const InfraVariables: Record<InfraName, string> = {
   kafka: 'KAFKA_BROKERS',
@@ -13,6 +13,11 @@ export const InfraVariables: Record<InfraName, string> = {
   kurrentdb: 'KURRENTDB_URL',
   /** Keycloak's base URL (http://127.0.0.1:8180 from infra/local/keycloak-start.sh), serving the `oriental` realm. */
   keycloak: 'KEYCLOAK_URL',
+  /**
+   * Jaeger's query API (http://127.0.0.1:16686 from infra/local/jaeger-start.sh); its OTLP/HTTP
+   * receiver is JAEGER_OTLP_ENDPOINT (default http://127.0.0.1:4318).
+   */
+  jaeger: 'JAEGER_URL',
 };
 
 export const requiredInfra = (): InfraName[] =>

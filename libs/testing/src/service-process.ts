@@ -21,8 +21,9 @@ export const startServiceProcess = async (
   const portVariable = `${name.toUpperCase().replace(/-/g, '_')}_PORT`;
   const child = spawn(process.execPath, ['-r', join(root, 'tools', 'register.js'), join(root, 'services', name, 'src', 'main.ts')], {
     cwd: root,
-    // Specs poll health and reports far faster than a person would: not rate limited unless they say so.
-    env: { ...process.env, RATE_LIMIT_PER_MINUTE: '0', ...env, [portVariable]: String(port), HOST: '127.0.0.1', OTEL_TRACES_EXPORTER: 'none' },
+    // Specs poll health and reports far faster than a person would: not rate limited unless they
+    // say so. Tracing is off unless the spec switches it on (OTEL_TRACES_EXPORTER in `env`).
+    env: { ...process.env, RATE_LIMIT_PER_MINUTE: '0', OTEL_TRACES_EXPORTER: 'none', ...env, [portVariable]: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(logFile, { flags: 'a' });
