@@ -17,6 +17,7 @@ import { CommandExecutor } from './command-executor';
 import { ServiceConfig, urlHost } from './config';
 import { HealthController, ServiceStatus } from './health.controller';
 import { JsonBodyGuard } from './http/json-body.guard';
+import { drainConnections } from './http/draining';
 import { methodNotAllowed } from './http/method-not-allowed';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { completeOpenApiDocument } from './http/openapi-document';
@@ -27,6 +28,7 @@ import { JsonLogger } from './json-logger';
 import { MetricsController } from './metrics/metrics.controller';
 import { ServiceMetrics } from './metrics/service-metrics';
 import type { ReadModel } from './read-model';
+import { consumingInScope, inServiceScope } from './service-scope';
 import { CLOCK, COMMAND_EXECUTOR, REFERENCE_DATA, SERVICE_CONFIG, SERVICE_METRICS, SERVICE_STATUS } from './tokens';
 
 /** What makes one of the four services: its module, its port and what it publishes and consumes. */
@@ -149,7 +151,17 @@ const corsOptions = (config: ServiceConfig) => ({
   maxAge: 600,
 });
 
+/**
+ * Starts a service, then stops it, in its own scope (service-scope.ts): with several services in
+ * one process, each log line names the service that wrote it.
+ */
 export const startService = async (definition: ServiceDefinition, options: StartOptions): Promise<RunningService> => {
+  const inScope = <T>(work: () => T): T => inServiceScope(definition.name, work);
+  const running = await inScope(() => startServiceInScope(definition, { ...options, infrastructure: consumingInScope(options.infrastructure, definition.name) }));
+  return { ...running, startForwarder: () => inScope(running.startForwarder), stop: () => inScope(running.stop) };
+};
+
+const startServiceInScope = async (definition: ServiceDefinition, options: StartOptions): Promise<RunningService> => {
   const { config, infrastructure } = options;
   const logger = options.logger ?? new JsonLogger(definition.name, config.LOG_LEVEL);
   const clock = options.clock ?? systemClock;
@@ -183,6 +195,7 @@ export const startService = async (definition: ServiceDefinition, options: Start
 
   // rawBody: JsonBodyGuard reads the text as sent (duplicate keys, depth); the parsers and their limits stay Nest's.
   const app = await NestFactory.create(root, { logger, abortOnError: false, rawBody: true });
+  const draining = drainConnections(app.getHttpServer() as Server);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalGuards(new JsonBodyGuard());
   app.useGlobalPipes(strictValidationPipe());
@@ -252,10 +265,9 @@ export const startService = async (definition: ServiceDefinition, options: Start
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      const server = app.getHttpServer() as Server;
-      // Refuse new connections and drop idle keep-alive ones; requests in flight finish.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections?.();
+      // Refuse new connections; requests in flight finish, answered with Connection: close, and
+      // kept-alive connections close as soon as they are idle (http/draining.ts).
+      const closed = draining.close();
       await forwarder?.stop();
       await closed.catch(() => undefined);
       await app.close();

@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
+import { currentService } from './service-scope';
 
 const levels = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevel = keyof typeof levels;
@@ -7,6 +8,11 @@ export type LogLevel = keyof typeof levels;
 /**
  * Structured logs: one JSON object a line on stdout, with the service name and, when a span is
  * active, its trace and span ids so a log line can be found from a trace and back.
+ *
+ * The service named is the one whose code is running (`service-scope.ts`), and this logger's own
+ * name only outside every service's scope (the embedded host, the command-line tools): Nest's
+ * static `Logger` is one per process, the last service's, so its name alone would be wrong for
+ * the others when several share the process.
  */
 export class JsonLogger implements LoggerService {
   constructor(
@@ -39,7 +45,7 @@ export class JsonLogger implements LoggerService {
     const entry: Record<string, unknown> = {
       time: new Date().toISOString(),
       level,
-      service: this.service,
+      service: currentService() ?? this.service,
       ...(context ? { context } : {}),
     };
     if (message instanceof Error) {
