@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { Topics } from '@oriental/contracts';
+import { loadConfig, openExistingEventStore } from '@oriental/service-kit';
 import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
 import { LoadFigures, LoadOptions, Network, registrationBody, ServiceName, Totals } from './harness/network';
 import { KafkaBroker, PersistentMongo, sleep } from './harness/servers';
@@ -316,10 +320,110 @@ describe('fault injection: nothing lost, nothing doubled', () => {
       await producer.disconnect();
     }
   });
+
+  it('6. Poison: a message failing its contract lands in <topic>.dlq, an event the forwarder cannot map is parked, and everything else arrives', async () => {
+    const client = kafkaClient();
+    const topic = `${network.topicPrefix}${Topics.intake}`;
+    const producer = client.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const progress = new Progress();
+    const poisonIds = { json: randomUUID(), contract: randomUUID() };
+    const poisonOffsets = new Map<string, string>();
+    let parkedEvent: { id: string; stream: string } | undefined;
+    const fault: ScenarioFigures['fault'] = {};
+    // The load's first registration is the stream the poison event goes to: answered before it.
+    const load0 = { byIndex: new Map<number, string>() };
+    try {
+      const injected = (async () => {
+        // A third of the way: two poison messages among the registrations, one not even JSON,
+        // one JSON that is no integration event, with the headers a real message carries.
+        await progress.reached(Math.floor(LOAD / 3));
+        const poison = [
+          { key: 'poison-json', value: '{"type":"BeneficiaryRegistered", not json', headers: { 'event-id': poisonIds.json, 'event-type': 'BeneficiaryRegistered', 'schema-version': '1' } },
+          { key: 'poison-contract', value: JSON.stringify({ not: 'an integration event' }), headers: { 'event-id': poisonIds.contract, 'event-type': 'BeneficiaryRegistered', 'schema-version': '1' } },
+        ];
+        for (const message of poison) {
+          const [sent] = await producer.send({ topic, messages: [message] });
+          poisonOffsets.set(`${sent!.partition}:${sent!.baseOffset}`, message.headers['event-id']);
+        }
+        fault.poisonMessagesAtCreated = progress.created;
+        // Two thirds of the way: an event in a forwarded stream (a registered beneficiary's) that
+        // intake's forwarder cannot map (NeedsAssessed without needs fails its contract), appended
+        // to the log by a process of its own, as a faulty release or a hand edit would.
+        await progress.reached(Math.floor((LOAD * 2) / 3));
+        const store = await openExistingEventStore(loadConfig({ ...network.env, LOG_LEVEL: 'error' }));
+        if ('missing' in store) throw new Error(`no event store at ${store.missing}`);
+        try {
+          const stream = `beneficiary-${load0.byIndex.get(0)}`;
+          const [registered] = await store.readStream(stream);
+          parkedEvent = { id: randomUUID(), stream };
+          await store.appendToStream(stream, [{ ...registered!, id: parkedEvent.id, type: 'NeedsAssessed', data: { needs: [] } }], { expectedRevision: 'any' });
+        } finally {
+          await store.close();
+        }
+        fault.poisonEventAtCreated = progress.created;
+      })();
+      const load = await network.load({
+        seed: 6,
+        count: LOAD,
+        concurrency: CONCURRENCY,
+        onCreated: progress.onCreated,
+        onAnswered: (i, id) => load0.byIndex.set(i, id),
+      });
+      const loadEndedAt = Date.now();
+      await injected;
+      await converge('6 poison message and event', load, loadEndedAt, loadEndedAt, fault);
+    } finally {
+      await producer.disconnect();
+    }
+
+    // On the wire: every consumer group of the topic dead-lettered both poison messages, once,
+    // with their headers as sent and where they came from; and nothing else.
+    const dlq = [...(await readTopic(client, `${topic}.dlq`, `${network.run}-dlq-reader`)).values()].flat();
+    const letters = dlq.map((message) => {
+      const header = (name: string) => message.headers?.[name]?.toString();
+      return {
+        group: header('dlq-group'),
+        eventId: header('event-id'),
+        source: `${header('dlq-source-partition')}:${header('dlq-source-offset')}`,
+        sourceTopic: header('dlq-source-topic'),
+        reason: header('dlq-reason') ?? '',
+      };
+    });
+    const expectedLetters = INTAKE_CONSUMERS.flatMap((group) =>
+      [...poisonOffsets].map(([source, eventId]) => ({ group, eventId, source, sourceTopic: topic, reason: expect.stringMatching(/\S/) })),
+    );
+    expect(sortLetters(letters)).toEqual(sortLetters(expectedLetters));
+
+    // As an operator sees it: those dead letters, and the one parked event, held; nothing else.
+    const listed = (await npmRunDlqList(network.env)) as { kind: string; state: string; group?: string; eventId?: string; id: string; stream?: string; eventType?: string; reason: string }[];
+    expect(
+      listed
+        .filter((entry) => entry.kind === 'dead-letter')
+        .map(({ group, eventId, state }) => `${group} ${eventId} ${state}`)
+        .sort(),
+    ).toEqual(INTAKE_CONSUMERS.flatMap((group) => [...poisonOffsets.values()].map((eventId) => `${group} ${eventId} held`)).sort());
+    expect(listed.filter((entry) => entry.kind === 'parked')).toEqual([
+      expect.objectContaining({ state: 'held', stream: parkedEvent!.stream, eventType: 'NeedsAssessed', id: expect.stringContaining(parkedEvent!.id) }),
+    ]);
+  });
 });
 
 const everyTotal = (n: number): Totals => ({ log: n, logStreams: n, report: n, referral: n, capacityBuilding: n });
 const allEqual = (totals: Totals, n: number) => Object.values(totals).every((value) => value === n);
+const sortLetters = <T extends { group?: string; source: string }>(letters: T[]) => [...letters].sort((a, b) => `${a.group} ${a.source}`.localeCompare(`${b.group} ${b.source}`));
+
+/** `npm run dlq -- list --json` as an operator runs it, beside the running network, with its configuration. */
+const npmRunDlqList = async (env: Record<string, string>): Promise<unknown[]> => {
+  const { stdout } = await promisify(execFile)(process.execPath, ['-r', './tools/register.js', 'services/network/src/dlq.cli.ts', 'list', '--json'], {
+    cwd: join(__dirname, '..', '..'),
+    env: { ...process.env, ...env, LOG_LEVEL: 'error' },
+    timeout: 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(stdout) as unknown[];
+};
+
 const sortedDifference = (log: Set<string>, answered: Set<string>) => ({
   onlyInLog: [...log].filter((id) => !answered.has(id)).sort(),
   onlyAnswered: [...answered].filter((id) => !log.has(id)).sort(),

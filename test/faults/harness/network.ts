@@ -68,6 +68,8 @@ export interface LoadOptions {
   concurrency: number;
   /** Called after each registration that got its 201, with how many have (from 1). */
   onCreated?: (created: number) => void;
+  /** Called with each registration's index and beneficiary id as it gets its 201. */
+  onAnswered?: (i: number, beneficiaryId: string) => void;
   /** Awaited before each new registration (not before its retries): a pace. */
   beforeRequest?: () => Promise<void>;
 }
@@ -162,7 +164,7 @@ export class Network {
    * retries a registration with the same Idempotency-Key until it is answered 201: after a
    * connection error (intake killed), a timeout, or a 5xx. Any other answer fails the load.
    */
-  async load({ seed, count, concurrency, onCreated, beforeRequest }: LoadOptions): Promise<LoadFigures> {
+  async load({ seed, count, concurrency, onCreated, onAnswered, beforeRequest }: LoadOptions): Promise<LoadFigures> {
     const figures: LoadFigures = { registrations: count, requests: 0, created: 0, replayed: 0, retries: 0, failures: {}, beneficiaryIds: new Set(), byIndex: new Map(), durationMs: 0 };
     const begun = Date.now();
     let next = 0;
@@ -199,6 +201,7 @@ export class Network {
           const { beneficiaryId } = JSON.parse(text) as { beneficiaryId: string };
           figures.beneficiaryIds.add(beneficiaryId);
           figures.byIndex.set(i, beneficiaryId);
+          onAnswered?.(i, beneficiaryId);
           onCreated?.(figures.created);
           return;
         }
