@@ -4,7 +4,6 @@ import { KafkaDeadLetterQueue } from '@oriental/messaging';
 import { kafkaSecurity, loadConfig, openExistingEventStore } from '@oriental/service-kit';
 import { runCli, UsageError } from './cli';
 import { HeldEntry, HeldItemsDesk, UnknownHeldItem } from './dlq';
-import { networkServices } from './network';
 
 /**
  * `npm run dlq`: what the network set aside, and what an operator does with it
@@ -88,6 +87,8 @@ const main = async (argv: string[]): Promise<number> => {
     config.BUS === 'kafka'
       ? new KafkaDeadLetterQueue({ brokers: config.KAFKA_BROKERS!.split(','), clientId: 'dlq-cli', topicPrefix: config.KAFKA_TOPIC_PREFIX, security: kafkaSecurity(config) })
       : undefined;
+  // Loaded only now: the four services' modules take seconds to load, and a wrong argument need not wait for them.
+  const { networkServices } = await import('./network');
   const desk = new HeldItemsDesk(store, networkServices, kafka);
   try {
     if (args.command === 'list') {

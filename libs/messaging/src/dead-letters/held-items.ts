@@ -63,7 +63,7 @@ export class HeldItems<T> {
     if (!held) throw new HeldItemNotFound(id, this.stream);
     const wanted: HeldState = action === 'replay' ? 'replay-requested' : 'discard-requested';
     if (held.state === wanted) return held;
-    if (held.state !== 'held') throw new HeldItemNotHeld(id, held.state);
+    if (held.state !== 'held') throw new HeldItemNotHeld(`${this.stream}/${id}`, held.state);
     await this.append([this.event(action === 'replay' ? HeldEventTypes.replayRequested : HeldEventTypes.discardRequested, { id, by }, at)]);
     await this.poll();
     return this.items.get(id)!;
@@ -126,7 +126,7 @@ export class HeldItems<T> {
 export class HeldItemNotFound extends Error {
   readonly code = 'NOT_FOUND';
   constructor(id: string, stream: string) {
-    super(`nothing is held under ${id} in ${stream}`);
+    super(`nothing is held under ${stream}/${id}`);
     this.name = 'HeldItemNotFound';
   }
 }
