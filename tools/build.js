@@ -66,9 +66,9 @@ const sourceOf = (from, specifier) => {
   throw new Error(`${relative(root, from)}: cannot resolve ${specifier}`);
 };
 
-const build = async (service) => {
+const build = async (service, outRoot) => {
   const started = process.hrtime.bigint();
-  const outDir = join(root, 'dist', 'services', service);
+  const outDir = join(outRoot, service);
   rmSync(outDir, { recursive: true, force: true });
   const entries = entriesOf(service);
   const seen = new Set(entries);
@@ -109,18 +109,22 @@ const build = async (service) => {
     if (seen.has(join(root, asset.whenCompiled))) cpSync(join(root, asset.copy), join(outDir, asset.copy), { recursive: true });
   }
   // The entry point, at a stable path whatever the layout inside.
-  writeFileSync(join(outDir, 'main.js'), `'use strict';\n// Starts ${service}: node dist/services/${service}/main.js\nrequire('./services/${service}/src/main.js');\n`);
+  writeFileSync(join(outDir, 'main.js'), `'use strict';\n// Starts ${service} (compiled by tools/build.js).\nrequire('./services/${service}/src/main.js');\n`);
   const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
-  process.stdout.write(`built ${service}: ${files} files in ${ms} ms -> ${relative(root, outDir)}/main.js\n`);
+  process.stdout.write(`built ${service}: ${files} files in ${ms} ms -> ${join(outDir, 'main.js')}\n`);
 };
 
-const services = process.argv.slice(2);
-if (services.length === 0) {
-  process.stderr.write('usage: node tools/build.js <service>…  (intake, referral, capacity-building, reporting, network)\n');
+// --out-dir <dir>: build into <dir>/<service> instead of dist/services/<service> (the spec does).
+const args = process.argv.slice(2);
+const outAt = args.indexOf('--out-dir');
+const outRoot = outAt >= 0 ? resolve(args[outAt + 1] ?? '') : join(root, 'dist', 'services');
+const services = outAt >= 0 ? args.filter((_, index) => index !== outAt && index !== outAt + 1) : args;
+if (services.length === 0 || (outAt >= 0 && !args[outAt + 1])) {
+  process.stderr.write('usage: node tools/build.js <service>… [--out-dir <dir>]  (intake, referral, capacity-building, reporting, network)\n');
   process.exit(2);
 }
 (async () => {
-  for (const service of services) await build(service);
+  for (const service of services) await build(service, outRoot);
 })().catch((error) => {
   process.stderr.write(`build failed: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
