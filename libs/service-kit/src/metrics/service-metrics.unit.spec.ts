@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { InMemoryBus } from '@oriental/messaging';
 import { InMemoryEventLog } from '@oriental/messaging/testing';
 import { parsePrometheusText, sumOf } from '@oriental/testing';
 import type { Request, Response } from 'express';
@@ -57,6 +58,30 @@ describe('ServiceMetrics', () => {
     expect(timed.kind).toBe(log.kind);
     const scrape = parsePrometheusText(await metrics.registry.scrape());
     expect(sumOf(scrape, 'oriental_event_store_append_duration_seconds_count', { service: 'intake', outcome: 'ok', store: log.kind })).toBe(1);
+  });
+});
+
+describe('consumer and projection lag on the in-process bus', () => {
+  it('shows what the group has been handed and not handled yet, and how long the oldest has waited, then 0', async () => {
+    const bus = new InMemoryBus();
+    let release = () => undefined as void;
+    const handling = new Promise<void>((resolve) => (release = resolve));
+    bus.subscribe('oriental.intake.v1', 'reporting', () => handling);
+    bus.subscribe('oriental.intake.v1', 'referral', async () => undefined);
+    const metrics = new ServiceMetrics({ service: 'reporting', status: new ServiceStatus('reporting'), eventStore: new InMemoryEventLog(), consumerGroup: 'reporting', memoryBus: bus });
+    const lags = async () => {
+      const scrape = parsePrometheusText(await metrics.registry.scrape());
+      const labels = { service: 'reporting', group: 'reporting', topic: 'oriental.intake.v1' };
+      return { messages: sumOf(scrape, 'oriental_consumer_lag_messages', labels), waiting: sumOf(scrape, 'oriental_projection_lag_seconds', labels) > 0, others: sumOf(scrape, 'oriental_consumer_lag_messages', { group: 'referral' }) };
+    };
+
+    const published = bus.publish([1, 2, 3].map((n) => ({ topic: 'oriental.intake.v1', key: `k${n}`, value: String(n), headers: {} })));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await lags()).toEqual({ messages: 3, waiting: true, others: 0 });
+    release();
+    await published;
+    expect(await lags()).toEqual({ messages: 0, waiting: false, others: 0 });
+    await metrics.close();
   });
 });
 
