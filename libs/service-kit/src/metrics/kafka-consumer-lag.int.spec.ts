@@ -37,7 +37,7 @@ describeWithInfra('kafka', 'KafkaConsumerLag', (url) => {
   });
 
   it('counts the messages past the group’s committed offsets, per logical topic, and 0 once it committed the end', async () => {
-    await bus.publish(Array.from({ length: 7 }, (_, index) => ({ topic, key: `key-${index}`, value: JSON.stringify({ index }) })));
+    await bus.publish(Array.from({ length: 7 }, (_, index) => ({ topic, key: `key-${index}`, value: JSON.stringify({ index }), headers: {} })));
     await commit('start');
     expect(await lag.read()).toEqual([{ topic, messages: 7, seconds: 0 }]);
 
