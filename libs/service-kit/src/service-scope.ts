@@ -29,8 +29,8 @@ export const inServiceScope = <T>(service: string, work: () => T): T => scope.ru
 export const consumingInScope = (infrastructure: Infrastructure, service: string): Infrastructure => {
   const bus = infrastructure.memoryBus;
   if (!bus) return infrastructure;
-  const subscribe: InMemoryBus['subscribe'] = (topic, groupId, handler) =>
-    bus.subscribe(topic, groupId, (messages) => inServiceScope(service, () => handler(messages)));
+  const subscribe = (...[topic, groupId, handler, ...rest]: Parameters<InMemoryBus['subscribe']>) =>
+    bus.subscribe(topic, groupId, (...delivery) => inServiceScope(service, () => handler(...delivery)), ...rest);
   const scoped = new Proxy(bus, {
     get(target, property) {
       if (property === 'subscribe') return subscribe;
