@@ -60,7 +60,15 @@ export class MetricsRegistry {
   private readonly provider: MeterProvider;
   private readonly exporter: PrometheusExporter;
 
-  constructor(private readonly keepShared: Keep) {
+  /**
+   * @param keepShared which data points of the shared (global) provider are this service's
+   * @param sharedLabels added to those points (e.g. `{ service }`), so that every series this
+   *   registry serves carries them, its own and the libraries' alike
+   */
+  constructor(
+    private readonly keepShared: Keep,
+    private readonly sharedLabels: Attributes = {},
+  ) {
     startMetrics();
     this.exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true });
     this.provider = new MeterProvider({ readers: [this.exporter] });
@@ -79,7 +87,7 @@ export class MetricsRegistry {
     const { serializer, exporter: shared } = startMetrics();
     const [own, common] = await Promise.all([this.exporter.collect(), shared.collect()]);
     for (const error of [...own.errors, ...common.errors]) diag.error('@oriental/telemetry: collecting metrics', error);
-    const texts = [own.resourceMetrics, filtered(common.resourceMetrics, this.keepShared)]
+    const texts = [own.resourceMetrics, filtered(common.resourceMetrics, this.keepShared, this.sharedLabels)]
       .filter((resourceMetrics) => resourceMetrics.scopeMetrics.some((scope) => scope.metrics.length > 0))
       .map((resourceMetrics) => serializer.serialize(resourceMetrics).trimEnd());
     return texts.length > 0 ? `${texts.join('\n')}\n` : '';
@@ -90,14 +98,22 @@ export class MetricsRegistry {
   }
 }
 
-const filtered = (resourceMetrics: ResourceMetrics, keep: Keep): ResourceMetrics => ({
+const filtered = (resourceMetrics: ResourceMetrics, keep: Keep, labels: Attributes): ResourceMetrics => ({
   resource: resourceMetrics.resource,
   scopeMetrics: resourceMetrics.scopeMetrics
     .filter(({ scope }) => scope.name.startsWith(OWN_SCOPES))
     .map((scopeMetrics) => ({
       ...scopeMetrics,
       metrics: scopeMetrics.metrics
-        .map((metric) => ({ ...metric, dataPoints: metric.dataPoints.filter((point) => keep(point.attributes, metric.descriptor.name)) }) as typeof metric)
+        .map(
+          (metric) =>
+            ({
+              ...metric,
+              dataPoints: metric.dataPoints
+                .filter((point) => keep(point.attributes, metric.descriptor.name))
+                .map((point) => ({ ...point, attributes: { ...labels, ...point.attributes } })),
+            }) as typeof metric,
+        )
         .filter((metric) => metric.dataPoints.length > 0),
     })),
 });

@@ -38,7 +38,7 @@ describe('startTelemetry', () => {
     ['on', { OTEL_TRACES_EXPORTER: 'console' }],
   ])('serves metrics with tracing %s: the service’s own series and the libraries’ it owns, no one else’s', async (_tracing, env: Record<string, string>) => {
     const metrics = (await runWith(env)).split('\n').filter((line) => line.startsWith('METRIC '));
-    expect(metrics).toEqual(['METRIC oriental_smoke_requests_total{service="smoke-service"} 1', 'METRIC oriental_smoke_dead_letters_total{group="smoke"} 2']);
+    expect(metrics).toEqual(['METRIC oriental_smoke_requests_total{service="smoke-service"} 1', 'METRIC oriental_smoke_dead_letters_total{service="smoke-service",group="smoke"} 2']);
   });
 
   it('stays off when OTEL_SDK_DISABLED=true', async () => {

@@ -45,7 +45,7 @@ export class ServiceMetrics {
   private readonly kafkaLag?: KafkaConsumerLag;
 
   constructor(private readonly options: ServiceMetricsOptions) {
-    this.registry = new MetricsRegistry((attributes) => this.owns(attributes));
+    this.registry = new MetricsRegistry((attributes) => this.owns(attributes), { service: options.service });
     const meter = this.registry.meter(METER);
     const service = options.service;
 
@@ -178,7 +178,8 @@ export class ServiceMetrics {
   /**
    * Whether a series of a shared library (the process's global MeterProvider) is this service's:
    * labelled with it, or naming its consumer group, its forwarder or one of its log followers.
-   * The embedded default hosts four services in one process: each shows its own.
+   * The embedded default hosts four services in one process: each shows its own, labelled
+   * `service` like its own series.
    */
   private owns(attributes: Attributes): boolean {
     if (attributes['service'] !== undefined) return attributes['service'] === this.options.service;

@@ -7,7 +7,7 @@ import { startTelemetry } from '../telemetry';
 const shutdown = startTelemetry('smoke-service');
 
 // Metrics are on whether tracing is or not: a service's own series, and a library's through the global API.
-const registry = new MetricsRegistry((attributes) => attributes['group'] === 'smoke');
+const registry = new MetricsRegistry((attributes) => attributes['group'] === 'smoke', { service: 'smoke-service' });
 registry.meter('@oriental/smoke').createCounter('oriental_smoke_requests').add(1, { service: 'smoke-service' });
 metrics.getMeter('@oriental/messaging').createCounter('oriental_smoke_dead_letters').add(2, { group: 'smoke' });
 metrics.getMeter('@oriental/messaging').createCounter('oriental_smoke_dead_letters').add(5, { group: 'elsewhere' });
