@@ -110,6 +110,44 @@ describeWithInfra('kafka', 'Kafka event bus and committing consumer', (url) => {
       await eventually(async () => expect(await committed(groupId, topic)).toBe(3), { timeoutMs: 10_000 });
     });
 
+    it('replays a dead letter to its source topic, in a lane of its own, and marks it; a discarded one is only marked', async () => {
+      const [topic, groupId] = [unique('replay'), unique('replay-group')];
+      let fixed = false;
+      const lanes: string[] = [];
+      const received: Received[] = [];
+      consumers.push(
+        await startConsumer(
+          consumerOptions(groupId),
+          [topic],
+          (message, reject) => {
+            if (message.payload.n > 0 && !fixed) return reject('invalid message: not yet');
+            received.push(message);
+          },
+          ({ lane }) => lanes.push(lane),
+        ),
+      );
+      const messages = [0, 1, 2].map((n) => aMessage(topic, 'one-key', n));
+      await bus.publish(messages);
+      const queue = new KafkaDeadLetterQueue(connection('test-dlq-operator'));
+      const held = async () => (await queue.list()).filter(({ letter }) => letter.topic === topic);
+      await eventually(async () => expect((await held()).map(({ state }) => state)).toEqual(['held', 'held']), within);
+      const [toReplay, toDiscard] = await held();
+
+      fixed = true;
+      await queue.replay(toReplay!.id, 'operator:spec');
+      await queue.discard(toDiscard!.id, 'operator:spec');
+
+      await eventually(() => expect(ranks(received)).toEqual([0, 1]), within);
+      expect(received[1]!.headers['dlq-replay-of']).toBe(toReplay!.id);
+      expect(lanes).toContain(`${topic}#${toReplay!.letter.partition}~replay:${toReplay!.id}`);
+      expect((await held()).map(({ state, resolvedBy }) => [state, resolvedBy])).toEqual([
+        ['replayed', 'operator:spec'],
+        ['discarded', 'operator:spec'],
+      ]);
+      await expect(queue.replay(toReplay!.id, 'operator:spec')).rejects.toThrow(/already replayed/);
+      await expect(queue.discard(`${topic}.dlq/0:999`, 'operator:spec')).rejects.toThrow(/no dead letter/);
+    });
+
     it('does not redeliver committed messages after the consumer restarts with the same group', async () => {
       const [topic, groupId] = [unique('restart'), unique('restart-group')];
       const first = await consume(groupId, topic);
