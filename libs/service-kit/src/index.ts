@@ -24,3 +24,4 @@ export * from './metrics/service-metrics';
 export * from './metrics/metrics.controller';
 export * from './metrics/kafka-consumer-lag';
 export { kafkaSecurity } from './kafka-security';
+export * from './cli';

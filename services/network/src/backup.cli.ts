@@ -1,4 +1,4 @@
-import { ConfigurationError, loadConfig } from '@oriental/service-kit';
+import { loadConfig, runCli } from '@oriental/service-kit';
 import { BackupRefused, backupDataDir, KeyStoreCopy } from './backup';
 
 const USAGE = `usage: npm run backup -- <target dir>
@@ -17,18 +17,24 @@ models and renames the whole into place), then \`npm start\`.
 `;
 
 /** Exit codes: 0 done; 1 refused or failed; 2 a wrong argument. */
-const main = async () => {
-  const args = process.argv.slice(2);
+const main = async (args: string[]): Promise<number> => {
   if (args.includes('-h') || args.includes('--help')) {
     process.stdout.write(USAGE);
-    return;
+    return 0;
   }
   if (args.length !== 1 || args[0]!.startsWith('-')) {
     process.stderr.write(USAGE);
-    process.exit(2);
+    return 2;
   }
   const config = loadConfig();
-  const manifest = await backupDataDir(config, args[0]!);
+  let manifest;
+  try {
+    manifest = await backupDataDir(config, args[0]!);
+  } catch (error) {
+    if (!(error instanceof BackupRefused)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 1;
+  }
   const { [`events.sqlite`]: events, ...keyStores } = manifest.files;
   const copies = Object.values(keyStores) as KeyStoreCopy[];
   const active = copies.reduce((sum, copy) => sum + Object.values(copy.keys).reduce((n, count) => n + count, 0), 0);
@@ -37,10 +43,7 @@ const main = async () => {
     `backed up ${events.events} events and ${active} keys (${destroyed} destroyed) into ${args[0]} at ${manifest.createdAt}\n` +
       `the master key is not in it: it is at ${manifest.masterKey.location}; back it up apart, never beside this backup\n`,
   );
+  return 0;
 };
 
-main().catch((error) => {
-  const expected = error instanceof ConfigurationError || error instanceof BackupRefused;
-  process.stderr.write(expected ? `${error.message}\n` : `backup failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runCli('backup', USAGE, main, { prefix: '' });

@@ -1,8 +1,6 @@
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { KafkaDeadLetterQueue } from '@oriental/messaging';
-import { kafkaSecurity, loadConfig, openExistingEventStore } from '@oriental/service-kit';
-import { runCli, UsageError } from './cli';
+import { kafkaSecurity, loadConfig, openExistingEventStore, parseCliArgs, runCli, UsageError } from '@oriental/service-kit';
 import { HeldEntry, HeldItemsDesk, UnknownHeldItem } from './dlq';
 
 /**
@@ -34,18 +32,12 @@ replayed by the running service within a second of the request.
 type Arguments = { command: 'list'; json: boolean } | { command: 'replay' | 'discard'; ids: string[] | 'all'; by: string; waitSeconds: number };
 
 const parseArguments = (argv: string[]): Arguments | 'help' => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { all: { type: 'boolean' }, json: { type: 'boolean' }, by: { type: 'string' }, wait: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCliArgs({
+    args: argv,
+    options: { all: { type: 'boolean' }, json: { type: 'boolean' }, by: { type: 'string' }, wait: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: true,
+  });
   if (values.help) return 'help';
   const [command, ...ids] = positionals;
   if (command === 'list') {

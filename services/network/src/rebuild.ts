@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
-import { ConfigurationError, loadConfig } from '@oriental/service-kit';
+import { loadConfig, parseCliArgs, runCli, UsageError } from '@oriental/service-kit';
 import { networkReadModelNames, rebuildNetworkReadModels, UnknownReadModel } from './network';
 
 /**
@@ -23,16 +22,8 @@ Rebuilds the stores the environment configures: DATA_DIR (default ./data) with t
 or READ_STORE=mongodb and MONGODB_URI with the consumers stopped.
 `;
 
-class UsageError extends Error {}
-
 const parseArguments = (argv: string[]): { all: true } | { all: false; readModels: string[] } | 'help' => {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { all: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCliArgs({ args: argv, options: { all: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   if (values.help) return 'help';
   if (values.all) {
     if (positionals.length > 0) throw new UsageError(`--all rebuilds every read model: name none with it (got ${positionals.join(' ')})`);
@@ -42,39 +33,34 @@ const parseArguments = (argv: string[]): { all: true } | { all: false; readModel
   return { all: false, readModels: [...new Set(positionals)] };
 };
 
-const main = async () => {
+/** The read model names, once main has loaded them: the usage lists them. */
+let readModelNames: readonly string[] = [];
+
+const main = async (argv: string[]): Promise<number> => {
   const config = loadConfig();
   const names = await networkReadModelNames(config);
-  let asked;
-  try {
-    asked = parseArguments(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n\n${usage(names)}`);
-    process.exit(2);
-  }
+  readModelNames = names;
+  const asked = parseArguments(argv);
   if (asked === 'help') {
     process.stdout.write(usage(names));
-    return;
+    return 0;
   }
   const readModels = asked.all ? undefined : asked.readModels;
   const unknown = readModels?.filter((name) => !names.includes(name)) ?? [];
-  if (unknown.length > 0) {
-    process.stderr.write(`no read model named ${unknown.join(', ')}\n\n${usage(names)}`);
-    process.exit(2);
-  }
+  if (unknown.length > 0) throw new UsageError(`no read model named ${unknown.join(', ')}`);
   const bar = new SingleBar({ format: `rebuilding ${(readModels ?? names).join(', ')} | {value} events replayed | {duration}s` }, Presets.shades_classic);
   bar.start(0, 0);
   const started = Date.now();
-  const rebuilt = await rebuildNetworkReadModels(config, { ...(readModels ? { readModels } : {}), onProgress: (done) => bar.update(done) }).finally(() => bar.stop());
+  let rebuilt;
+  try {
+    rebuilt = await rebuildNetworkReadModels(config, { ...(readModels ? { readModels } : {}), onProgress: (done) => bar.update(done) }).finally(() => bar.stop());
+  } catch (error) {
+    if (!(error instanceof UnknownReadModel)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 2;
+  }
   process.stdout.write(`rebuilt ${rebuilt.readModels.join(', ')}: ${rebuilt.events} events replayed in ${Date.now() - started} ms\n`);
+  return 0;
 };
 
-main().catch((error) => {
-  if (error instanceof UnknownReadModel) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(error instanceof ConfigurationError ? `${error.message}\n` : `rebuild failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runCli('rebuild', () => usage(readModelNames), main, { prefix: '' });

@@ -1,4 +1,4 @@
-import { ConfigurationError, loadConfig } from '@oriental/service-kit';
+import { ConfigurationError, loadConfig, runCli } from '@oriental/service-kit';
 import { restoreDataDir, RestoreRefused } from './restore';
 
 const USAGE = `usage: npm run restore -- <backup dir>
@@ -19,8 +19,7 @@ directory it leaves beside it). Then \`npm start\`: the network answers at once.
 Exit codes: 0 restored; 2 refused or a wrong argument (nothing written); 1 a failure.
 `;
 
-const main = async (): Promise<number> => {
-  const args = process.argv.slice(2);
+const main = async (args: string[]): Promise<number> => {
   if (args.includes('-h') || args.includes('--help')) {
     process.stdout.write(USAGE);
     return 0;
@@ -29,9 +28,15 @@ const main = async (): Promise<number> => {
     process.stderr.write(USAGE);
     return 2;
   }
-  const config = loadConfig();
   const started = Date.now();
-  const report = await restoreDataDir(config, args[0]!, { onStep: (message) => process.stdout.write(`  ${message}\n`) });
+  let report;
+  try {
+    report = await restoreDataDir(loadConfig(), args[0]!, { onStep: (message) => process.stdout.write(`  ${message}\n`) });
+  } catch (error) {
+    if (!(error instanceof RestoreRefused || error instanceof ConfigurationError)) throw error;
+    process.stderr.write(`restore refused: ${error.message}\n`);
+    return 2;
+  }
   process.stdout.write(
     `restored ${report.events} events and ${report.keys} keys (${report.destroyed} destroyed) of the backup made at ${report.backupCreatedAt} into ${report.dataDir} in ${Date.now() - started} ms\n` +
       (report.readModels.length > 0
@@ -41,11 +46,4 @@ const main = async (): Promise<number> => {
   return 0;
 };
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const refused = error instanceof RestoreRefused || error instanceof ConfigurationError;
-    process.stderr.write(refused ? `restore refused: ${error.message}\n` : `restore failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(refused ? 2 : 1);
-  },
-);
+runCli('restore', USAGE, main);

@@ -1,5 +1,5 @@
 import { rotateMasterKey } from '@oriental/intake';
-import { ConfigurationError, loadConfig } from '@oriental/service-kit';
+import { loadConfig, runCli } from '@oriental/service-kit';
 
 const USAGE = `usage: npm run rotate-master-key
 
@@ -18,22 +18,18 @@ the same environment, then remove PERSONAL_DATA_PREVIOUS_MASTER_KEYS.
 Exit codes: 0 done; 1 keys remain under a retired key (run it again), or a failure; 2 a wrong argument.
 `;
 
-const main = async () => {
-  const args = process.argv.slice(2);
+const main = async (args: string[]): Promise<number> => {
   if (args.includes('-h') || args.includes('--help')) {
     process.stdout.write(USAGE);
-    return;
+    return 0;
   }
   if (args.length > 0) {
     process.stderr.write(USAGE);
-    process.exit(2);
+    return 2;
   }
   const report = await rotateMasterKey(loadConfig(), (line) => process.stdout.write(`${line}\n`));
   process.stdout.write(`${JSON.stringify(report)}\n`);
-  if (!report.finished) process.exit(1);
+  return report.finished ? 0 : 1;
 };
 
-main().catch((error) => {
-  process.stderr.write(error instanceof ConfigurationError ? `${error.message}\n` : `rotate-master-key failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runCli('rotate-master-key', USAGE, main, { prefix: '', stack: false });

@@ -1,16 +1,17 @@
-import { parseArgs } from 'node:util';
 import { loadReferenceData } from '@oriental/reference-data';
-import { ConfigurationError, issueToken, loadConfig, principalFromClaims, Role, ROLES } from '@oriental/service-kit';
+import { issueToken, loadConfig, parseCliArgs, principalFromClaims, Role, ROLES, runCli, UsageError } from '@oriental/service-kit';
 
 const USAGE = `usage: npm run token -- --role <${ROLES.join('|')}> [--cell <cellId>] [--province <province>] [--partner <partnerId>] [--sub <name>] [--ttl <seconds>]
 
 Prints a bearer token of the embedded issuer (its key under DATA_DIR), for curl or a frontend:
   curl -H "Authorization: Bearer $(npm run -s token -- --role cell_agent --cell nador)" ...
-Cell roles need --cell, provincial_coordinator --province, partner --partner.`;
+Cell roles need --cell, provincial_coordinator --province, partner --partner.
+`;
 
 /** `npm run token`: a token of the embedded default's issuer, checked as the services will check it. */
-const main = async () => {
-  const { values } = parseArgs({
+const main = async (argv: string[]): Promise<number> => {
+  const { values } = parseCliArgs({
+    args: argv,
     options: {
       role: { type: 'string' },
       cell: { type: 'string' },
@@ -23,8 +24,8 @@ const main = async () => {
     strict: true,
   });
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
+    process.stdout.write(USAGE);
+    return 0;
   }
   const role = values.role as Role | undefined;
   if (!role || !(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
@@ -53,15 +54,7 @@ const main = async () => {
     ...(ttlSeconds ? { ttlSeconds } : {}),
   });
   process.stdout.write(`${token}\n`);
+  return 0;
 };
 
-class UsageError extends Error {}
-
-main().catch((error: unknown) => {
-  if (error instanceof UsageError || (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
-    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(error instanceof ConfigurationError ? `${error.message}\n` : `token failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runCli('token', USAGE, main, { prefix: '', stack: false });

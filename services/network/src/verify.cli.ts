@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { BrokenLink, BrokenLinkReason, chainedLogOf, formatAnchor, LogAnchor, parseAnchor, verifyJourney, verifyLog } from '@oriental/event-store';
-import { ConfigurationError, loadConfig, openExistingEventStore } from '@oriental/service-kit';
+import { loadConfig, openExistingEventStore, parseCliArgs, runCli, UsageError } from '@oriental/service-kit';
 
 /**
  * `npm run verify`: tamper evidence for auditors and operators (docs/adr/0011-hash-chained-streams.md).
@@ -27,24 +26,15 @@ Reads the event store the environment configures: DATA_DIR (default ./data), or 
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-class UsageError extends Error {}
-
 type Arguments = { all: true; anchor?: LogAnchor } | { all: false; beneficiaryId: string };
 
 const parseArguments = (argv: string[]): Arguments | 'help' => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { all: { type: 'boolean' }, anchor: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    // Unknown flags, a flag without its value: node's message names them.
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCliArgs({
+    args: argv,
+    options: { all: { type: 'boolean' }, anchor: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: true,
+  });
   if (values.help) return 'help';
   if (values.all) {
     if (positionals.length > 0) throw new UsageError(`--all verifies every journey: no beneficiary id with it (got ${positionals.join(' ')})`);
@@ -68,15 +58,8 @@ const WHAT_BROKE: Record<BrokenLinkReason, string> = {
 
 const brokenLine = ({ stream, revision, reason }: BrokenLink): string => `broken: stream ${stream} revision ${revision}: ${reason} (${WHAT_BROKE[reason]})\n`;
 
-const main = async (): Promise<number> => {
-  let args: Arguments | 'help';
-  try {
-    args = parseArguments(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`verify: ${error.message}\n\n${USAGE}`);
-    return 2;
-  }
+const main = async (argv: string[]): Promise<number> => {
+  const args = parseArguments(argv);
   if (args === 'help') {
     process.stdout.write(USAGE);
     return 0;
@@ -125,12 +108,4 @@ const main = async (): Promise<number> => {
   }
 };
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(error instanceof ConfigurationError ? `verify: ${error.message}\n` : `verify failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCli('verify', USAGE, main);

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { ConfigurationError, loadConfig, NotFound, openExistingEventStore } from '@oriental/service-kit';
+import { loadConfig, NotFound, openExistingEventStore, parseCliArgs, runCli, UsageError } from '@oriental/service-kit';
 import { AS_OF_FORMAT, caseStateAt, happenedBy, journeyEntries, parseAsOf, readJourneyEvents } from './journey';
 import { Format, formatJourney, Formats, JourneyReport } from './journey.format';
 
@@ -25,8 +24,6 @@ Reads the event store the environment configures: DATA_DIR (default ./data), or 
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-class UsageError extends Error {}
-
 interface Arguments {
   beneficiaryId: string;
   asOf?: Date;
@@ -34,19 +31,12 @@ interface Arguments {
 }
 
 const parseArguments = (argv: string[]): Arguments | 'help' => {
-  let parsed: ReturnType<typeof parseArgs<{ options: { 'as-of': { type: 'string' }; format: { type: 'string' }; help: { type: 'boolean'; short: 'h' } }; allowPositionals: true; strict: true }>>;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { 'as-of': { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    // Unknown flags, a flag without its value: node's message names them.
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCliArgs({
+    args: argv,
+    options: { 'as-of': { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: true,
+  });
   if (values.help) return 'help';
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'the beneficiary id is missing' : `one beneficiary id expected, got ${positionals.join(' ')}`);
   const [beneficiaryId] = positionals as [string];
@@ -61,15 +51,8 @@ const parseArguments = (argv: string[]): Arguments | 'help' => {
   return { beneficiaryId, format: format as Format, ...(asOf ? { asOf } : {}) };
 };
 
-const main = async (): Promise<number> => {
-  let args: Arguments | 'help';
-  try {
-    args = parseArguments(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`journey: ${error.message}\n\n${USAGE}`);
-    return 2;
-  }
+const main = async (argv: string[]): Promise<number> => {
+  const args = parseArguments(argv);
   if (args === 'help') {
     process.stdout.write(USAGE);
     return 0;
@@ -96,12 +79,4 @@ const main = async (): Promise<number> => {
   }
 };
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(error instanceof ConfigurationError ? `journey: ${error.message}\n` : `journey failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCli('journey', USAGE, main);
