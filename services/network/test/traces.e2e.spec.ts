@@ -149,7 +149,7 @@ describeWithInfra('jaeger', 'real traces over OTLP to Jaeger (e2e)', (jaegerUrl)
         const service = (span: JaegerSpan) => processes[span.processID]?.serviceName;
         // The parent is a CHILD_OF reference; Jaeger shows a parent that is also a link (a
         // consumer's batch span links the message it continues) as one FOLLOWS_FROM reference.
-        const parentOf = (span: JaegerSpan) => {
+        const parentOf = (span: JaegerSpan): string | undefined => {
           const references = (span.references ?? []).filter((ref) => ref.traceID === traceId);
           return (references.find((ref) => ref.refType === 'CHILD_OF') ?? references[0])?.spanID;
         };
