@@ -1,7 +1,9 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
-import { ConfigurationError } from './config';
+import { CheckpointStore, EventStore } from '@oriental/event-store';
+import { ConfigurationError, ServiceConfig } from './config';
+import { openExistingEventStore } from './infrastructure';
 
-/** A wrong argument: the command prints why, then its usage, and exits 2. */
+/** A wrong argument: the command prints why (nothing for a UsageError without a message), then its usage, and exits 2. */
 export class UsageError extends Error {}
 
 /** node's `parseArgs`, its errors (an unknown flag, a flag without its value: node's message names them) turned into a `UsageError`. */
@@ -10,6 +12,31 @@ export const parseCliArgs = <T extends ParseArgsConfig>(config: T): ReturnType<t
     return parseArgs(config);
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+};
+
+/** The arguments of a command that takes `count` plain ones and no flag but -h/--help: 'help' when asked; a UsageError (the usage alone) when they are not that. */
+export const plainArguments = (argv: string[], count: number): string[] | 'help' => {
+  if (argv.includes('-h') || argv.includes('--help')) return 'help';
+  if (argv.length !== count || argv.some((arg) => arg.startsWith('-'))) throw new UsageError();
+  return argv;
+};
+
+/**
+ * Runs `use` on the event store the configuration names and closes it after, for a command that
+ * reads an existing one: where DATA_DIR holds none, says so and answers 1 (a typo in DATA_DIR
+ * would otherwise read an empty store).
+ */
+export const withExistingEventStore = async (name: string, config: ServiceConfig, use: (store: EventStore & CheckpointStore) => Promise<number>): Promise<number> => {
+  const store = await openExistingEventStore(config);
+  if ('missing' in store) {
+    process.stderr.write(`${name}: no event store at ${store.missing} (set DATA_DIR to the network's data directory)\n`);
+    return 1;
+  }
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
   }
 };
 
@@ -33,7 +60,8 @@ export const runCli = (name: string, usage: string | (() => string), main: (argv
     },
     (error: unknown) => {
       if (error instanceof UsageError) {
-        process.stderr.write(`${prefix}${error.message}\n\n${typeof usage === 'string' ? usage : usage()}`);
+        const text = typeof usage === 'string' ? usage : usage();
+        process.stderr.write(error.message ? `${prefix}${error.message}\n\n${text}` : text);
         process.exitCode = 2;
         return;
       }

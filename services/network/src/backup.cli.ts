@@ -1,4 +1,4 @@
-import { loadConfig, runCli } from '@oriental/service-kit';
+import { loadConfig, plainArguments, runCli } from '@oriental/service-kit';
 import { BackupRefused, backupDataDir, KeyStoreCopy } from './backup';
 
 const USAGE = `usage: npm run backup -- <target dir>
@@ -17,14 +17,11 @@ models and renames the whole into place), then \`npm start\`.
 `;
 
 /** Exit codes: 0 done; 1 refused or failed; 2 a wrong argument. */
-const main = async (args: string[]): Promise<number> => {
-  if (args.includes('-h') || args.includes('--help')) {
+const main = async (argv: string[]): Promise<number> => {
+  const args = plainArguments(argv, 1);
+  if (args === 'help') {
     process.stdout.write(USAGE);
     return 0;
-  }
-  if (args.length !== 1 || args[0]!.startsWith('-')) {
-    process.stderr.write(USAGE);
-    return 2;
   }
   const config = loadConfig();
   let manifest;

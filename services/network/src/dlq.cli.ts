@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { KafkaDeadLetterQueue } from '@oriental/messaging';
-import { kafkaSecurity, loadConfig, openExistingEventStore, parseCliArgs, runCli, UsageError } from '@oriental/service-kit';
+import { kafkaSecurity, loadConfig, parseCliArgs, runCli, UsageError, withExistingEventStore } from '@oriental/service-kit';
 import { HeldEntry, HeldItemsDesk, UnknownHeldItem } from './dlq';
 
 /**
@@ -70,19 +70,14 @@ const main = async (argv: string[]): Promise<number> => {
     return 0;
   }
   const config = loadConfig();
-  const store = await openExistingEventStore(config);
-  if ('missing' in store) {
-    process.stderr.write(`dlq: no event store at ${store.missing} (set DATA_DIR to the network's data directory)\n`);
-    return 1;
-  }
-  const kafka =
-    config.BUS === 'kafka'
-      ? new KafkaDeadLetterQueue({ brokers: config.KAFKA_BROKERS!.split(','), clientId: 'dlq-cli', topicPrefix: config.KAFKA_TOPIC_PREFIX, security: kafkaSecurity(config) })
-      : undefined;
-  // Loaded only now: the four services' modules take seconds to load, and a wrong argument need not wait for them.
-  const { networkServices } = await import('./network');
-  const desk = new HeldItemsDesk(store, networkServices, kafka);
-  try {
+  return withExistingEventStore('dlq', config, async (store) => {
+    const kafka =
+      config.BUS === 'kafka'
+        ? new KafkaDeadLetterQueue({ brokers: config.KAFKA_BROKERS!.split(','), clientId: 'dlq-cli', topicPrefix: config.KAFKA_TOPIC_PREFIX, security: kafkaSecurity(config) })
+        : undefined;
+    // Loaded only now: the four services' modules take seconds to load, and a wrong argument need not wait for them.
+    const { networkServices } = await import('./network');
+    const desk = new HeldItemsDesk(store, networkServices, kafka);
     if (args.command === 'list') {
       const entries = await desk.list();
       if (args.json) process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
@@ -113,9 +108,7 @@ const main = async (argv: string[]): Promise<number> => {
       }
     }
     return code;
-  } finally {
-    await store.close();
-  }
+  });
 };
 
 runCli('dlq', USAGE, main);

@@ -1,4 +1,4 @@
-import { ConfigurationError, loadConfig, runCli } from '@oriental/service-kit';
+import { ConfigurationError, loadConfig, plainArguments, runCli } from '@oriental/service-kit';
 import { restoreDataDir, RestoreRefused } from './restore';
 
 const USAGE = `usage: npm run restore -- <backup dir>
@@ -19,14 +19,11 @@ directory it leaves beside it). Then \`npm start\`: the network answers at once.
 Exit codes: 0 restored; 2 refused or a wrong argument (nothing written); 1 a failure.
 `;
 
-const main = async (args: string[]): Promise<number> => {
-  if (args.includes('-h') || args.includes('--help')) {
+const main = async (argv: string[]): Promise<number> => {
+  const args = plainArguments(argv, 1);
+  if (args === 'help') {
     process.stdout.write(USAGE);
     return 0;
-  }
-  if (args.length !== 1 || args[0]!.startsWith('-')) {
-    process.stderr.write(USAGE);
-    return 2;
   }
   const started = Date.now();
   let report;

@@ -1,5 +1,5 @@
 import { rotateMasterKey } from '@oriental/intake';
-import { loadConfig, runCli } from '@oriental/service-kit';
+import { loadConfig, plainArguments, runCli } from '@oriental/service-kit';
 
 const USAGE = `usage: npm run rotate-master-key
 
@@ -18,14 +18,11 @@ the same environment, then remove PERSONAL_DATA_PREVIOUS_MASTER_KEYS.
 Exit codes: 0 done; 1 keys remain under a retired key (run it again), or a failure; 2 a wrong argument.
 `;
 
-const main = async (args: string[]): Promise<number> => {
-  if (args.includes('-h') || args.includes('--help')) {
+const main = async (argv: string[]): Promise<number> => {
+  const args = plainArguments(argv, 0);
+  if (args === 'help') {
     process.stdout.write(USAGE);
     return 0;
-  }
-  if (args.length > 0) {
-    process.stderr.write(USAGE);
-    return 2;
   }
   const report = await rotateMasterKey(loadConfig(), (line) => process.stdout.write(`${line}\n`));
   process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -1,6 +1,6 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { BrokenLink, BrokenLinkReason, chainedLogOf, formatAnchor, LogAnchor, parseAnchor, verifyJourney, verifyLog } from '@oriental/event-store';
-import { loadConfig, openExistingEventStore, parseCliArgs, runCli, UsageError } from '@oriental/service-kit';
+import { loadConfig, parseCliArgs, runCli, UsageError, withExistingEventStore } from '@oriental/service-kit';
 
 /**
  * `npm run verify`: tamper evidence for auditors and operators (docs/adr/0011-hash-chained-streams.md).
@@ -64,13 +64,7 @@ const main = async (argv: string[]): Promise<number> => {
     process.stdout.write(USAGE);
     return 0;
   }
-  const config = loadConfig();
-  const store = await openExistingEventStore(config);
-  if ('missing' in store) {
-    process.stderr.write(`verify: no event store at ${store.missing} (set DATA_DIR to the network's data directory)\n`);
-    return 1;
-  }
-  try {
+  return withExistingEventStore('verify', loadConfig(), async (store) => {
     const log = chainedLogOf(store);
     if (!args.all) {
       const verdict = await verifyJourney(log, args.beneficiaryId);
@@ -103,9 +97,7 @@ const main = async (argv: string[]): Promise<number> => {
     }
     process.stdout.write(`anchor: ${formatAnchor(verdict.anchor)}\n`);
     return verdict.intact ? 0 : 1;
-  } finally {
-    await store.close();
-  }
+  });
 };
 
 runCli('verify', USAGE, main);

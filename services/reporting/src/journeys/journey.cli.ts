@@ -1,4 +1,4 @@
-import { loadConfig, NotFound, openExistingEventStore, parseCliArgs, runCli, UsageError } from '@oriental/service-kit';
+import { loadConfig, NotFound, parseCliArgs, runCli, UsageError, withExistingEventStore } from '@oriental/service-kit';
 import { AS_OF_FORMAT, caseStateAt, happenedBy, journeyEntries, parseAsOf, readJourneyEvents } from './journey';
 import { Format, formatJourney, Formats, JourneyReport } from './journey.format';
 
@@ -57,26 +57,20 @@ const main = async (argv: string[]): Promise<number> => {
     process.stdout.write(USAGE);
     return 0;
   }
-  const config = loadConfig();
-  const store = await openExistingEventStore(config);
-  if ('missing' in store) {
-    process.stderr.write(`journey: no event store at ${store.missing} (set DATA_DIR to the network's data directory)\n`);
-    return 1;
-  }
-  try {
-    const events = await readJourneyEvents(store, args.beneficiaryId);
-    const report: JourneyReport = args.asOf
-      ? { state: caseStateAt(args.beneficiaryId, events, args.asOf), journey: { beneficiaryId: args.beneficiaryId, events: journeyEntries(happenedBy(events, args.asOf)) } }
-      : { journey: { beneficiaryId: args.beneficiaryId, events: journeyEntries(events) } };
-    process.stdout.write(formatJourney(report, args.format));
-    return 0;
-  } catch (error) {
-    if (!(error instanceof NotFound)) throw error;
-    process.stderr.write(`journey: ${error.message} (${error.code})\n`);
-    return 3;
-  } finally {
-    await store.close();
-  }
+  return withExistingEventStore('journey', loadConfig(), async (store) => {
+    try {
+      const events = await readJourneyEvents(store, args.beneficiaryId);
+      const report: JourneyReport = args.asOf
+        ? { state: caseStateAt(args.beneficiaryId, events, args.asOf), journey: { beneficiaryId: args.beneficiaryId, events: journeyEntries(happenedBy(events, args.asOf)) } }
+        : { journey: { beneficiaryId: args.beneficiaryId, events: journeyEntries(events) } };
+      process.stdout.write(formatJourney(report, args.format));
+      return 0;
+    } catch (error) {
+      if (!(error instanceof NotFound)) throw error;
+      process.stderr.write(`journey: ${error.message} (${error.code})\n`);
+      return 3;
+    }
+  });
 };
 
 runCli('journey', USAGE, main);
