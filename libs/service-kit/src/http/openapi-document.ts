@@ -97,6 +97,8 @@ const completeOperation = (operation: Operation, route: RouteDescription | undef
     addResponse(operation, 429, problem('RATE_LIMITED: too many requests from this client; Retry-After gives the seconds to wait'));
     addHeaders(operation.responses['401'], { 'WWW-Authenticate': header('Bearer realm="oriental", error="invalid_token"', { type: 'string' }) });
     addHeaders(operation.responses['429'], { 'Retry-After': header('Seconds until the client may call again', { type: 'integer', minimum: 0 }) });
+    addResponse(operation, 503, problem('STORE_UNAVAILABLE: a store the service needs is not answering (a restart, a lost connection); retry after Retry-After seconds, a command with the same Idempotency-Key'));
+    addHeaders(operation.responses['503'], { 'Retry-After': header('Seconds to wait before retrying', { type: 'integer', minimum: 0 }) });
   } else {
     operation.security = [];
   }

@@ -3,6 +3,7 @@ import { ThrottlerException } from '@nestjs/throttler';
 import { trace } from '@opentelemetry/api';
 import { DomainError } from '@oriental/domain-kit';
 import { StreamRevisionConflict } from '@oriental/event-store';
+import { isTransient } from '@oriental/messaging';
 import type { Request, Response } from 'express';
 import {
   BadRequestHeaderError,
@@ -49,6 +50,9 @@ const titleOf = (status: number): string =>
     .replace(/_/g, ' ')
     .replace(/^\w/, (c) => c.toUpperCase());
 
+/** What a 503 STORE_UNAVAILABLE asks the client to wait: long enough for a store's restart or failover. */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
 /** Maps every error of an HTTP request to problem details; the one place that knows status codes. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -62,6 +66,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (problem.status >= 500) this.logger.error(exception instanceof Error ? exception : String(exception), { path: request.url });
     if (response.headersSent) return;
     // RFC 6750 §3.1: a request that sent no token gets the challenge without an error code.
+    if (problem.code === 'STORE_UNAVAILABLE') response.setHeader('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
     if (problem.status === 401) response.setHeader('WWW-Authenticate', problem.code === 'TOKEN_INVALID' ? 'Bearer realm="oriental", error="invalid_token"' : 'Bearer realm="oriental"');
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
@@ -118,6 +123,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       // and not the decompressor's own words.
       if (status === 400) return base(400, 'BODY_UNREADABLE', 'The request body could not be read: its Content-Encoding or Content-Length does not match what was sent');
       return base(status, httpCodes[status] ?? 'HTTP_ERROR', expressError?.message ?? titleOf(status));
+    }
+    // A store that is away (a restart, a lost connection, a full disk) is not the request's
+    // fault nor a bug: say so, and when to try again.
+    if (isTransient(exception)) {
+      return base(503, 'STORE_UNAVAILABLE', 'A store this service needs is not answering; try again in a few seconds (a command with the same Idempotency-Key is recorded once)');
     }
     return base(500, 'INTERNAL_ERROR', 'An unexpected error occurred; it has been logged');
   }
