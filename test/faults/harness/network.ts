@@ -7,7 +7,7 @@ import mongoose from 'mongoose';
 import { aRegistrationBody, RegistrationBody } from '@oriental/intake/testing';
 import { issueToken, loadConfig } from '@oriental/service-kit';
 import { freePort, ServiceProcess, startServiceProcess, stopGracefully } from '@oriental/testing';
-import { sleep } from './servers';
+import { reapOnExit, sleep } from './servers';
 
 export const SERVICES = ['intake', 'referral', 'capacity-building', 'reporting'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -130,8 +130,14 @@ export class Network {
     // One after the other: four TypeScript processes compiling at once on two cores start slower than in turn.
     for (const name of SERVICES) {
       this.ports[name] = await freePort();
-      this.services[name] = await startServiceProcess(name, this.ports[name], this.env, this.logFile);
+      await this.startOne(name);
     }
+  }
+
+  private async startOne(name: ServiceName): Promise<void> {
+    const starting = startServiceProcess(name, this.ports[name], this.env, this.logFile);
+    this.services[name] = await starting;
+    reapOnExit(this.services[name].child.pid, join('services', name, 'src', 'main.ts'));
   }
 
   /** SIGKILL: no shutdown hook runs, no checkpoint is stored, consumers leave no group. */
@@ -143,7 +149,7 @@ export class Network {
 
   /** Starts it again on its port with the same DATA_DIR; resolves once /health answers 200. */
   async restart(name: ServiceName): Promise<void> {
-    this.services[name] = await startServiceProcess(name, this.ports[name], this.env, this.logFile);
+    await this.startOne(name);
   }
 
   async stop(): Promise<void> {

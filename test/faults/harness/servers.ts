@@ -1,6 +1,6 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -28,31 +28,52 @@ const defaultInfraHome = () => process.env.INFRA_HOME || join(homedir(), '.cache
 /** The suite's own INFRA_HOME: FAULTS_INFRA_HOME, or `faults/` under the default one. */
 export const faultsInfraHome = () => process.env.FAULTS_INFRA_HOME || join(defaultInfraHome(), 'faults');
 
-/** Processes to SIGKILL if the test process exits without stopping them (a crash, Ctrl-C). */
-const started = new Map<string, () => number | undefined>();
-let exitHookInstalled = false;
-const installExitHook = () => {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  const killAll = () => {
-    for (const pidOf of started.values()) {
-      const pid = pidOf();
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
-  };
-  process.once('exit', killAll);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      killAll();
-      process.exit(130);
-    });
+/**
+ * A reaper: a detached process that watches this one and, should it die without stopping what it
+ * started (a crash, Ctrl-C, a CI timeout's SIGKILL), SIGKILLs every process listed in its file
+ * (`<pid> <command-line marker>` lines; the marker guards against a recycled pid). A hook on
+ * this process's own `exit` would not do: jest's runtime does not run it on a signal, and
+ * nothing runs on SIGKILL.
+ */
+const REAPER = `
+const fs = require('node:fs');
+const [watched, file] = [Number(process.argv[1]), process.argv[2]];
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const reap = () => {
+  let lines = [];
+  try { lines = fs.readFileSync(file, 'utf8').split('\\n').filter(Boolean); } catch {}
+  for (const line of lines) {
+    const [pid, marker] = [Number(line.split(' ')[0]), line.slice(line.indexOf(' ') + 1)];
+    try { if (fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8').includes(marker)) process.kill(pid, 'SIGKILL'); } catch {}
   }
+  try { fs.rmSync(file, { force: true }); } catch {}
+  process.exit(0);
+};
+process.on('SIGTERM', () => process.exit(0));
+setInterval(() => { if (!alive(watched)) reap(); }, 1000);
+`;
+let reaperFile: string | undefined;
+let reaper: ChildProcess | undefined;
+
+/** Lists a process for the reaper (started at the first call). */
+export const reapOnExit = (pid: number | undefined, marker: string): void => {
+  if (!pid) return;
+  if (!reaperFile) {
+    reaperFile = join(faultsInfraHome(), `reaper-${process.pid}.pids`);
+    mkdirSync(faultsInfraHome(), { recursive: true });
+    writeFileSync(reaperFile, '');
+    reaper = spawn(process.execPath, ['-e', REAPER, String(process.pid), reaperFile], { detached: true, stdio: 'ignore' });
+    reaper.unref();
+  }
+  appendFileSync(reaperFile, `${pid} ${marker}\n`);
+};
+
+/** Everything was stopped: the reaper has nothing left to do. */
+export const stopReaper = (): void => {
+  reaper?.kill('SIGTERM');
+  if (reaperFile) rmSync(reaperFile, { force: true });
+  reaper = undefined;
+  reaperFile = undefined;
 };
 
 const alive = (pid: number | undefined): boolean => {
@@ -134,14 +155,12 @@ export class KafkaBroker {
 
   /** A fresh broker (its data purged first) on a free port, installed from the default INFRA_HOME's jars. */
   static async create(): Promise<KafkaBroker> {
-    installExitHook();
     const home = faultsInfraHome();
     mkdirSync(join(home, 'kafka'), { recursive: true });
     linkInstalled(join(defaultInfraHome(), 'kafka', 'libs'), join(home, 'kafka', 'libs'));
     const broker = new KafkaBroker(Number(process.env.FAULTS_KAFKA_PORT) || (await freePortRun()), home);
     // A broker left by an earlier run that died before stopping it, then its data.
     await run('bash', [join(infraLocal, 'kafka-stop.sh'), '--purge'], { env: broker.env });
-    started.set('kafka', () => broker.pid());
     await broker.start();
     return broker;
   }
@@ -154,6 +173,7 @@ export class KafkaBroker {
     } catch (error) {
       throw new Error(`kafka-start.sh failed: ${(error as { stderr?: string }).stderr ?? error}`);
     }
+    reapOnExit(this.pid(), join(this.home, 'kafka', 'config', 'server.properties'));
     return Date.now() - begun;
   }
 
@@ -173,7 +193,6 @@ export class KafkaBroker {
   /** Stops it and deletes its data and config (the installed jars stay). */
   async destroy(): Promise<void> {
     await run('bash', [join(infraLocal, 'kafka-stop.sh'), '--purge'], { env: this.env }).catch(() => undefined);
-    started.delete('kafka');
   }
 }
 
@@ -199,13 +218,11 @@ export class PersistentMongo {
   }
 
   static async create(): Promise<PersistentMongo> {
-    installExitHook();
     const dir = join(faultsInfraHome(), 'mongo-h2');
     const mongo = new PersistentMongo(Number(process.env.FAULTS_MONGO_PORT) || (await freePort()), dir);
     await mongo.install();
     rmSync(join(dir, 'data'), { recursive: true, force: true });
     mkdirSync(join(dir, 'data'), { recursive: true });
-    started.set('mongo', () => mongo.child?.pid);
     await mongo.start();
     return mongo;
   }
@@ -253,6 +270,7 @@ export class PersistentMongo {
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
     this.child = child;
+    reapOnExit(child.pid, 'PersistentMongoServerMain');
     const deadline = Date.now() + 60_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`the MongoDB-compatible server exited with ${child.exitCode}: ${stderr}`);
@@ -278,7 +296,6 @@ export class PersistentMongo {
   /** Stops it and deletes its data file. */
   async destroy(): Promise<void> {
     await this.stop();
-    started.delete('mongo');
     rmSync(join(this.dir, 'data'), { recursive: true, force: true });
   }
 }
