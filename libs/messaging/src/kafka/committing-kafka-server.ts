@@ -16,7 +16,10 @@ export interface CommittingKafkaServerOptions extends KafkaConnectionOptions, To
   fromBeginning?: boolean;
   /** Create the subscribed topics when missing (default true), so consumers may start before producers. */
   createTopics?: boolean;
-  /** Kafka session timeout (default 30 s): how long a silent consumer keeps its partitions. */
+  /**
+   * Kafka session timeout (default 10 s, heartbeats every 3 s): how long a silent consumer keeps
+   * its partitions, so how long a crashed member's partitions wait before another takes them.
+   */
   sessionTimeoutMs?: number;
   /** Attempts of a failing batch, then of each of its messages, before a dead letter (default 3). */
   attempts?: number;
@@ -78,7 +81,8 @@ export class CommittingKafkaServer extends ServerKafka {
     const kafka = this.client as unknown as Kafka;
     this.kafkaConsumer = kafka.consumer({
       groupId: this.settings.groupId,
-      sessionTimeout: this.settings.sessionTimeoutMs ?? 30_000,
+      sessionTimeout: this.settings.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 3_000,
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 5 },
     });
@@ -108,7 +112,11 @@ export class CommittingKafkaServer extends ServerKafka {
     // The dead-letter topics too, so that `npm run dlq` finds them before anything failed.
     if (this.settings.createTopics ?? true) await this.createTopics([...this.topics, ...this.topics.map(deadLetterTopic)]);
     await consumer.subscribe({ topics: this.topics, fromBeginning: this.settings.fromBeginning ?? true });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) });
+    // Not awaited: joining the group waits for its members, and after a crash for the dead
+    // member's session to expire. The service answers HTTP meanwhile; its messages wait in Kafka.
+    consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) }).catch((error: unknown) => {
+      this.logger.error(`consumer group ${this.settings.groupId} could not start: ${error instanceof Error ? error.message : String(error)}`);
+    });
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
