@@ -234,8 +234,8 @@ describe('fault injection: nothing lost, nothing doubled', () => {
       const begun = Date.now();
       await mongo.stop();
       fault.stoppedAtCreated = progress.created;
-      // Down for 15 s, as a real server's restart may take: longer than a consumer's bounded retries.
-      await sleep(15_000);
+      // Down for 15 s (FAULTS_MONGO_DOWN_MS), as a real server's restart may take: longer than a consumer's bounded retries.
+      await sleep(Number(process.env.FAULTS_MONGO_DOWN_MS) || 15_000);
       fault.startMs = await mongo.start();
       fault.downMs = Date.now() - begun;
       faultEndedAt = Date.now();

@@ -70,6 +70,8 @@ export interface LoadOptions {
   onCreated?: (created: number) => void;
   /** Called with each registration's index and beneficiary id as it gets its 201. */
   onAnswered?: (i: number, beneficiaryId: string) => void;
+  /** Fails the load when it has not finished within this (default 5 min): a service that never recovers must not hang the suite. */
+  deadlineMs?: number;
   /** Awaited before each new registration (not before its retries): a pace. */
   beforeRequest?: () => Promise<void>;
 }
@@ -170,9 +172,10 @@ export class Network {
    * retries a registration with the same Idempotency-Key until it is answered 201: after a
    * connection error (intake killed), a timeout, or a 5xx. Any other answer fails the load.
    */
-  async load({ seed, count, concurrency, onCreated, onAnswered, beforeRequest }: LoadOptions): Promise<LoadFigures> {
+  async load({ seed, count, concurrency, onCreated, onAnswered, beforeRequest, deadlineMs = 300_000 }: LoadOptions): Promise<LoadFigures> {
     const figures: LoadFigures = { registrations: count, requests: 0, created: 0, replayed: 0, retries: 0, failures: {}, beneficiaryIds: new Set(), byIndex: new Map(), durationMs: 0 };
     const begun = Date.now();
+    const deadline = begun + deadlineMs;
     let next = 0;
     const register = async (i: number) => {
       const body = registrationBody(seed, i);
@@ -181,7 +184,9 @@ export class Network {
           figures.retries += 1;
           await sleep(Math.min(100 * attempt, 1_000));
         }
-        if (attempt > 600) throw new Error(`registration ${seed}/${i} never got its 201: ${JSON.stringify(figures.failures)}`);
+        if (Date.now() > deadline) {
+          throw new Error(`registration ${seed}/${i} had no 201 after ${attempt} attempts; the load ran out of its ${deadlineMs / 1000} s (${figures.created} registered; failed attempts ${JSON.stringify(figures.failures)})`);
+        }
         figures.requests += 1;
         let status: number;
         let text = '';
