@@ -143,11 +143,17 @@ describe('fault injection: nothing lost, nothing doubled', () => {
     for (const id of load.beneficiaryIds) answered.add(id);
     const expected = plus(baseline.totals, load.beneficiaryIds.size);
     const deadline = Date.now() + CONVERGE_TIMEOUT_MS;
-    let totals = await network.totals();
-    while (!equalTotals(totals, expected) && Date.now() < deadline) {
-      await sleep(250);
-      totals = await network.totals().catch(() => totals);
+    // A service may answer 503 for a while after a fault: poll through it, and fail with its answer at the deadline.
+    let totals: Totals | undefined;
+    let lastError: unknown;
+    while (!(totals && equalTotals(totals, expected)) && Date.now() < deadline) {
+      if (totals || lastError) await sleep(250);
+      totals = await network.totals().catch((error: unknown) => {
+        lastError = error;
+        return totals;
+      });
     }
+    if (!totals) throw lastError;
     const convergedAt = Date.now();
     const deadLetters = (await deadLetterCount(kafkaClient(), `${network.topicPrefix}${Topics.intake}.dlq`)) - baseline.deadLetters;
     const figures: ScenarioFigures = {
