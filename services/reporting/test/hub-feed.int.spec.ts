@@ -11,6 +11,9 @@ import { eventually } from '@oriental/testing';
 import { Subscription } from 'rxjs';
 import { HubFeed } from '../src/hub/hub-feed';
 
+// Setup appends 1,500 events one by one (a history to not read): seconds on a busy CI machine.
+jest.setTimeout(60_000);
+
 /**
  * The hub feed's costs and its seam, on a real SQLite event store: every client shares one
  * follower of the log; a reconnecting client reads what it missed, not the history; and a client
