@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Topics } from '@oriental/contracts';
@@ -114,9 +114,11 @@ describe('fault injection: nothing lost, nothing doubled', () => {
 
   afterAll(async () => {
     await network?.stop().catch(() => undefined);
+    const failed = begunScenarios !== passedScenarios;
+    // A failed run keeps the broker's log beside the services' (the broker's data goes).
+    if (failed && network && kafka) copyFileSync(kafka.logFile, join(network.dir, 'kafka.log'));
     await Promise.all([kafka?.destroy(), mongo?.destroy()]);
     stopReaper();
-    const failed = begunScenarios !== passedScenarios;
     if (!failed && !process.env.KEEP_FAULTS_DATA) network?.cleanUp();
     else if (network) process.stdout.write(`[faults] kept ${network.dir} (services.log there)\n`);
     const summary = { totalMs: Date.now() - startedAt, setup, scenarios: results };

@@ -190,6 +190,11 @@ export class KafkaBroker {
     await run('bash', [join(infraLocal, 'kafka-stop.sh')], { env: this.env });
   }
 
+  /** Its log (kafka-start.sh's), for a failed run to keep. */
+  get logFile(): string {
+    return join(this.home, 'kafka', 'kafka.log');
+  }
+
   /** Stops it and deletes its data and config (the installed jars stay). */
   async destroy(): Promise<void> {
     await run('bash', [join(infraLocal, 'kafka-stop.sh'), '--purge'], { env: this.env }).catch(() => undefined);
