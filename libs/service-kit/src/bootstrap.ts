@@ -232,9 +232,13 @@ const startServiceInScope = async (definition: ServiceDefinition, options: Start
             topicPrefix: config.KAFKA_TOPIC_PREFIX,
             security: infrastructure.kafkaSecurity,
           }),
+      { deferInitialization: true },
     );
-    // The transport, not Nest's default filter, decides what a handler's error means (retry or dead letter).
+    // The transport, not Nest's default filter, decides what a handler's error means (retry or
+    // dead letter). A filter must be set before the consumer registers its handlers, hence the
+    // deferred initialisation; the modules' init hooks already ran with the HTTP app.
     consumer.useGlobalFilters(new PassErrorsToTransport());
+    (consumer as unknown as { setIsInitHookCalled(called: boolean): void }).setIsInitHookCalled(true);
     await app.startAllMicroservices();
   }
 

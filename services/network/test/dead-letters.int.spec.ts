@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { Topics } from '@oriental/contracts';
 import { EVENT_STORE, EventStore } from '@oriental/event-store';
 import { EVENT_BUS, EventBus, MessageHeaders } from '@oriental/messaging';
+import { READ_STORE, ReadStore } from '@oriental/read-store';
 import { issueToken, JsonLogger, loadConfig } from '@oriental/service-kit';
 import { eventually } from '@oriental/testing';
 import request from 'supertest';
@@ -108,6 +109,27 @@ describe('dead letters and parked events on the embedded default, with npm run d
     // Neither an unknown id nor one already discarded is acted on again.
     expect(await dlq(dataDir, 'discard', discarded!.id, 'dead-letters-reporting/nope')).toMatchObject({ code: 3, stderr: expect.stringMatching(/discarded[^]*nothing is held under dead-letters-reporting\/nope/) });
     expect(await dlq(dataDir, 'replay')).toMatchObject({ code: 2, stderr: expect.stringContaining('needs ids') });
+  });
+
+  it('never dead-letters a handler failure that is transient (a read store away): the registration is counted once it is back', async () => {
+    const readStore = network.services.find(({ name }) => name === 'reporting')!.app.get<ReadStore>(READ_STORE);
+    const writeBatch = readStore.writeBatch.bind(readStore);
+    // Longer than the bounded retries of a failure that is not transient (about a second here).
+    const awayUntil = Date.now() + 3_000;
+    const spy = jest.spyOn(readStore, 'writeBatch').mockImplementation(async (writes) => {
+      if (Date.now() < awayUntil) throw Object.assign(new Error('Server selection timed out after 5000 ms'), { name: 'MongoServerSelectionError' });
+      return writeBatch(writes);
+    });
+    try {
+      const total = (await registrations()) + 1;
+      await register('WhileAway');
+      await eventually(async () => expect(await registrations()).toBe(total), { timeoutMs: 30_000 });
+      expect(spy.mock.calls.length).toBeGreaterThan(1);
+      const held = (await listed(dataDir)).filter((entry) => entry.kind === 'dead-letter' && entry.group === 'reporting' && entry.state === 'held');
+      expect(held.map(({ reason }) => reason)).not.toContainEqual(expect.stringContaining('Server selection'));
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('parks an event the forwarder cannot map, with the later events of its stream behind it, while the rest of the log flows; a discard lets them go', async () => {

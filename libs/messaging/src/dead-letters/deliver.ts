@@ -23,6 +23,11 @@ export interface DeliveryOptions {
   deadLetter(letters: readonly DeadLetter[]): Promise<void>;
   /** Acknowledges every incoming message up to and including this one (Kafka: commits its offset). */
   acknowledge(last: Incoming): Promise<void>;
+  /**
+   * Called before each attempt: retries of a large batch take a while, and a Kafka consumer must
+   * heartbeat meanwhile or its group evicts it.
+   */
+  alive?: () => Promise<void>;
   /** Attempts of a failing batch, and then of each of its messages, before a dead letter (default 3). */
   attempts?: number;
   /** First pause between attempts; doubles each time (default 200 ms). */
@@ -55,27 +60,33 @@ const deliverSegment = async (options: DeliveryOptions, items: readonly Incoming
   const attempts = options.attempts ?? 3;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    await options.alive?.();
+    let rejections: Rejection[];
     try {
-      const rejections = await options.run(
+      rejections = await options.run(
         items.map(({ delivered }) => delivered),
         lane,
       );
-      const rejected = uniqueRejections(rejections);
-      if (rejected.length > 0) {
-        await options.deadLetter(
-          rejected.flatMap(({ message, reason }) => {
-            const item = items.find(({ delivered }) => delivered === message);
-            return item ? [letterOf(options, item, reason)] : [];
-          }),
-        );
-      }
-      await options.acknowledge(items[items.length - 1]!);
-      return;
     } catch (error) {
       if (isTransient(error)) throw error;
       lastError = error;
       if (attempt < attempts) await pause((options.retryDelayMs ?? 200) * 2 ** (attempt - 1));
+      continue;
     }
+    // Outside the handler's try: a dead letter that cannot be written, or an acknowledgement the
+    // broker refuses (a rebalance), is the transport's failure, not the message's: it propagates,
+    // and the batch comes again.
+    const rejected = uniqueRejections(rejections);
+    if (rejected.length > 0) {
+      await options.deadLetter(
+        rejected.flatMap(({ message, reason }) => {
+          const item = items.find(({ delivered }) => delivered === message);
+          return item ? [letterOf(options, item, reason)] : [];
+        }),
+      );
+    }
+    await options.acknowledge(items[items.length - 1]!);
+    return;
   }
   if (items.length > 1) {
     // Find the culprit: each message alone, in order, so the good ones are stored and acknowledged.

@@ -126,10 +126,16 @@ export class CommittingKafkaServer extends ServerKafka {
       // member: leave the rest for whoever reads it next.
       if (this.closing || !isRunning() || isStale()) return;
       const chunk = batch.messages.slice(start, start + MAX_HANDLER_BATCH);
-      const handling = this.handleAndCommit(batch.topic, batch.partition, chunk, async (offset) => {
-        resolveOffset(offset);
-        await heartbeat();
-      });
+      const handling = this.handleAndCommit(
+        batch.topic,
+        batch.partition,
+        chunk,
+        async (offset) => {
+          resolveOffset(offset);
+          await heartbeat();
+        },
+        heartbeat,
+      );
       this.inFlight = handling.catch(() => undefined);
       await handling;
     }
@@ -155,7 +161,13 @@ export class CommittingKafkaServer extends ServerKafka {
     this.client = null;
   }
 
-  private async handleAndCommit(topic: string, partition: number, messages: readonly KafkaMessage[], resolved: (offset: string) => Promise<void>): Promise<void> {
+  private async handleAndCommit(
+    topic: string,
+    partition: number,
+    messages: readonly KafkaMessage[],
+    resolved: (offset: string) => Promise<void>,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
     const consumer = this.requireConsumer();
     const logical = topic.startsWith(this.prefix) ? topic.slice(this.prefix.length) : topic;
     const commit = async (offset: string) => {
@@ -180,6 +192,7 @@ export class CommittingKafkaServer extends ServerKafka {
       run: (batch, lane) => this.run(logical, topic, partition, handler, batch, lane),
       deadLetter: (letters) => this.produceDeadLetters(topic, letters),
       acknowledge: (last: Incoming) => commit(last.offset!),
+      alive: heartbeat,
     });
   }
 
