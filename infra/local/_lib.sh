@@ -97,3 +97,16 @@ fail_with_log() {
   fi
   exit 1
 }
+
+# The stop scripts' one flag: sets purge=true for --purge; -h/--help prints the script's header
+# (its lines 2-5), anything else is refused.
+read_purge_flag() {
+  purge=false
+  for arg in "$@"; do
+    case "$arg" in
+      --purge) purge=true ;;
+      -h | --help) sed -n '2,5p' "$0"; exit 0 ;;
+      *) die "unknown argument: $arg (usage: $(basename "$0") [--purge])" ;;
+    esac
+  done
+}

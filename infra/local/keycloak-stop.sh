@@ -9,14 +9,7 @@ LOG_PREFIX=keycloak-stop
 # shellcheck source=_lib.sh
 . "$HERE/_lib.sh"
 
-purge=false
-for arg in "$@"; do
-  case "$arg" in
-    --purge) purge=true ;;
-    -h | --help) sed -n '2,5p' "$0"; exit 0 ;;
-    *) die "unknown argument: $arg (usage: keycloak-stop.sh [--purge])" ;;
-  esac
-done
+read_purge_flag "$@"
 
 KEYCLOAK_HOME="$INFRA_HOME/keycloak"
 PIDFILE="$KEYCLOAK_HOME/keycloak.pid"

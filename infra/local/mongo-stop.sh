@@ -8,14 +8,7 @@ LOG_PREFIX=mongo-stop
 # shellcheck source=_lib.sh
 . "$HERE/_lib.sh"
 
-purge=false
-for arg in "$@"; do
-  case "$arg" in
-    --purge) purge=true ;;
-    -h | --help) sed -n '2,5p' "$0"; exit 0 ;;
-    *) die "unknown argument: $arg (usage: mongo-stop.sh [--purge])" ;;
-  esac
-done
+read_purge_flag "$@"
 
 MONGO_HOME="$INFRA_HOME/mongo"
 stop_pid "$MONGO_HOME/mongo.pid" "$MONGO_HOME/dist/classes" "MongoDB-compatible server" 15
