@@ -9,14 +9,7 @@ LOG_PREFIX=kafka-stop
 # shellcheck source=_lib.sh
 . "$HERE/_lib.sh"
 
-purge=false
-for arg in "$@"; do
-  case "$arg" in
-    --purge) purge=true ;;
-    -h | --help) sed -n '2,6p' "$0"; exit 0 ;;
-    *) die "unknown argument: $arg (usage: kafka-stop.sh [--purge])" ;;
-  esac
-done
+read_purge_flag "$@"
 
 KAFKA_HOME="$INFRA_HOME/kafka"
 stop_pid "$KAFKA_HOME/kafka.pid" "$KAFKA_HOME/config/server.properties" "Kafka broker" 30
