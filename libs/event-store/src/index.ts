@@ -6,8 +6,8 @@ export * from './event-store.port';
 export * from './hash-chain';
 export * from './log-follower';
 export * from './tokens';
-export { SqliteEventStore } from './sqlite/sqlite-event-store';
-export type { SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
+export { SqliteEventStore, toChainedRecord } from './sqlite/sqlite-event-store';
+export type { ChainedRecordRow, SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
 export { KurrentDbEventStore, JOURNEY_PROJECTION } from './kurrentdb/kurrentdb-event-store';
 
 export type EventStoreConfig = { kind: 'sqlite'; file: string } | { kind: 'kurrentdb'; url: string };

@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { ChainedLog, ChainedRecord, verifyLog } from '@oriental/event-store';
+import { ChainedLog, ChainedRecordRow, toChainedRecord, verifyLog } from '@oriental/event-store';
 import { MasterKeyMissing, MasterKeyring, PERSONAL_DATA_OWNERS } from '@oriental/personal-data';
 import { EVENT_STORE_FILE, keyStoreFileOf, ServiceConfig } from '@oriental/service-kit';
 import { BACKUP_MANIFEST_FILE, BackupManifest, sha256OfFile } from './backup';
@@ -105,48 +105,23 @@ const withCheckedDatabase = async <T>(file: string, check: (db: Database.Databas
   }
 };
 
-interface RecordRow {
-  position: number;
-  stream: string;
-  revision: number;
-  id: string;
-  type: string;
-  schema_version: number;
-  data: string;
-  metadata: string;
-  previous_hash: string | null;
-  hash: string | null;
-}
-
 const RECORD_COLUMNS = 'position, stream, revision, id, type, schema_version, data, metadata, previous_hash, hash';
-const toRecord = (row: RecordRow): ChainedRecord => ({
-  stream: row.stream,
-  revision: row.revision,
-  position: String(row.position),
-  id: row.id,
-  type: row.type,
-  schemaVersion: row.schema_version,
-  data: row.data,
-  metadata: row.metadata,
-  previousHash: row.previous_hash,
-  hash: row.hash,
-});
 
 /** The chained reads of a copy of the event store, opened read-only: what `verifyLog` walks. */
 const chainedLogOfCopy = (db: Database.Database): ChainedLog => {
   const columns = (db.prepare("SELECT name FROM pragma_table_info('events')").all() as { name: string }[]).map(({ name }) => name);
   const chained = columns.includes('hash');
   const select = chained ? RECORD_COLUMNS : `${RECORD_COLUMNS.replace(', previous_hash, hash', '')}, NULL AS previous_hash, NULL AS hash`;
-  const page = db.prepare<[number, number], RecordRow>(`SELECT ${select} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
-  const stream = db.prepare<[string], RecordRow>(`SELECT ${select} FROM events WHERE stream = ? ORDER BY revision`);
+  const page = db.prepare<[number, number], ChainedRecordRow>(`SELECT ${select} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
+  const stream = db.prepare<[string], ChainedRecordRow>(`SELECT ${select} FROM events WHERE stream = ? ORDER BY revision`);
   const journey = db.prepare<[string], { stream: string }>('SELECT stream FROM events WHERE beneficiary_id = ? GROUP BY stream ORDER BY MIN(position)');
   return {
-    readStreamRecords: async (name) => stream.all(name).map(toRecord),
+    readStreamRecords: async (name) => stream.all(name).map(toChainedRecord),
     streamsOfJourney: async (beneficiaryId) => journey.all(beneficiaryId).map((row) => row.stream),
     readAllRecords: async ({ after, maxCount }) => {
       const rows = page.all(after === undefined ? 0 : Number(after), maxCount);
       const checkpoint = rows.length > 0 ? String(rows[rows.length - 1]!.position) : after;
-      return { records: rows.map(toRecord), ...(checkpoint !== undefined ? { checkpoint } : {}), endOfLog: rows.length < maxCount };
+      return { records: rows.map(toChainedRecord), ...(checkpoint !== undefined ? { checkpoint } : {}), endOfLog: rows.length < maxCount };
     },
   };
 };

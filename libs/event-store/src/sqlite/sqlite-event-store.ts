@@ -594,7 +594,10 @@ const parsePosition = (position: LogPosition | undefined): number => {
   return Number(position);
 };
 
-const toChainedRecord = (row: RecordRow): ChainedRecord => ({
+/** The columns a chained record is read from: by this adapter, and by `npm run restore` on a copy opened read-only. */
+export type ChainedRecordRow = Pick<RecordRow, 'position' | 'stream' | 'revision' | 'id' | 'type' | 'schema_version' | 'data' | 'metadata' | 'previous_hash' | 'hash'>;
+
+export const toChainedRecord = (row: ChainedRecordRow): ChainedRecord => ({
   stream: row.stream,
   revision: row.revision,
   position: String(row.position),
